@@ -22,7 +22,39 @@ export class GraphBuilder {
   private readonly outputs: onnx.IValueInfoProto[] = [];
   private counter = 0;
 
+  private opset = OPSET;
+
   constructor(private readonly name: string) {}
+
+  /**
+   * Starts from an existing model (a user's own backbone): its nodes, weights and inputs are kept,
+   * its outputs dropped so the caller can append a head and declare new ones.
+   */
+  static fromBytes(bytes: Uint8Array, name: string): GraphBuilder {
+    const model = onnx.ModelProto.decode(bytes);
+    const graph = model.graph;
+    if (!graph) throw new Error('the ONNX file has no graph');
+    const g = new GraphBuilder(name);
+    const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+    const version = Number(opset?.version ?? OPSET);
+    if (version < 13) throw new Error(`the ONNX file uses opset ${version}; 13 or newer is required`);
+    g.opset = Math.max(version, OPSET);
+    const initializers = graph.initializer ?? [];
+    const initNames = new Set(initializers.map((t) => t.name));
+    g.nodes.push(...(graph.node ?? []));
+    g.initializers.push(...initializers);
+    g.inputs.push(...(graph.input ?? []).filter((i) => !initNames.has(i.name)));
+    return g;
+  }
+
+  /** Tensor names the graph's nodes produce, to check that requested layers exist. */
+  producedNames(): Set<string> {
+    return new Set(this.nodes.flatMap((n) => n.output ?? []));
+  }
+
+  inputNames(): string[] {
+    return this.inputs.map((i) => i.name!);
+  }
 
   /** A fresh, unique tensor name with a readable prefix. */
   fresh(prefix: string): string {
@@ -85,7 +117,7 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'lookout-gateway',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: this.opset }],
       graph: {
         name: this.name,
         node: this.nodes,

@@ -1,0 +1,25 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { AppError } from '../../errors';
+import { AnomalyModel, toLookoutResult } from '../detector';
+import { UsageError } from './args';
+
+export async function runDetect(positionals: string[], v: Record<string, unknown>): Promise<void> {
+  const [modelDir, image] = positionals;
+  if (!modelDir || !image || positionals.length > 2) throw new UsageError('detect needs <model-dir> and <image>.');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(image);
+  } catch (err) {
+    throw new AppError('BAD_USER_INPUT', `The image ${image} cannot be read: ${(err as Error).message}`);
+  }
+  const model = await AnomalyModel.load(modelDir);
+  try {
+    const r = await model.detect(bytes);
+    if (v.mask && r.mask) await writeFile(v.mask as string, r.mask.png);
+    const out: Record<string, unknown> = { DetectAnomalyResult: toLookoutResult(r) };
+    if (v.verbose) out.Score = { value: r.score, threshold: r.threshold };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } finally {
+    await model.close();
+  }
+}

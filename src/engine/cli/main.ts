@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { isAppError } from '../../errors';
+import { UsageError } from './args';
+import { runDetect } from './detect-command';
+import { runEval } from './eval-command';
+import { runTrain } from './train-command';
+
+/**
+ * `lookout-engine`: train, detect and evaluate without the gateway. Results go to stdout as JSON
+ * (detect prints Lookout for Vision's DetectAnomalyResult shape), progress and errors to stderr,
+ * so the output can be piped.
+ */
+
+const HELP = `Usage: lookout-engine <command> [options]
+
+Commands:
+  train <dataset> --out <model-dir>   Train a model. <dataset> is a folder with normal/ and
+                                      anomaly/ subfolders, or a Lookout for Vision manifest.
+      --test <dataset>                Evaluate on this dataset instead of an automatic split.
+      --resolution <px>               Long side of the model input (default: from image size).
+      --roi <auto|none|l,t,w,h>       Region of interest; fractions of the image (default auto).
+      --extractor <name>              mobilenet-v2 (default), handcrafted, or onnx:<file>.
+      --layers <a,b,...>              Feature layers of the extractor.
+      --seed <n>                      Seed for the split and the coreset (default 42).
+      --bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).
+  detect <model-dir> <image>          Score one PNG or JPEG; prints a DetectAnomalyResult.
+      --mask <file.png>               Also write the anomaly mask (segmentation models).
+      --verbose                       Include the raw score and threshold.
+  eval <model-dir> <dataset>          Image AUROC, precision/recall/F1 at the model's threshold,
+                                      pixel AUROC (with masks) and detect latency.
+  --help                              Show this help.
+
+Exit codes: 0 success, 1 bad usage, 2 a typed error (its code is printed), 3 unexpected error.`;
+
+export const options = {
+  out: { type: 'string' },
+  test: { type: 'string' },
+  resolution: { type: 'string' },
+  roi: { type: 'string' },
+  extractor: { type: 'string' },
+  layers: { type: 'string' },
+  seed: { type: 'string' },
+  bucket: { type: 'string', multiple: true },
+  mask: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}\n`);
+    return 1;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return command || parsed.values.help ? 0 : 1;
+  }
+  try {
+    if (command === 'train') await runTrain(rest, parsed.values);
+    else if (command === 'detect') await runDetect(rest, parsed.values);
+    else if (command === 'eval') await runEval(rest, parsed.values);
+    else throw new UsageError(`Unknown command "${command}".`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${HELP}\n`);
+      return 1;
+    }
+    if (isAppError(err)) {
+      process.stderr.write(`error ${err.code}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

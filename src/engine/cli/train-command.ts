@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { readDataset } from '../dataset/folder';
+import { trainModel } from '../train';
+import { parseBuckets, parseExtractor, parsePositiveInt, parseRoi, UsageError } from './args';
+
+export async function runTrain(positionals: string[], v: Record<string, unknown>): Promise<void> {
+  const [dataset] = positionals;
+  const out = v.out as string | undefined;
+  if (!dataset || !out || positionals.length > 1) throw new UsageError('train needs one <dataset> and --out <model-dir>.');
+  const buckets = parseBuckets(v.bucket as string[] | undefined);
+  const train = await readDataset(dataset, { buckets });
+  const test = v.test ? await readDataset(v.test as string, { buckets }) : null;
+  let lastLine = '';
+  const header = await trainModel({ train, test }, resolve(out), {
+    extractor: parseExtractor(v.extractor as string | undefined, v.layers as string | undefined),
+    resolution: parsePositiveInt(v.resolution as string | undefined, '--resolution'),
+    roi: parseRoi(v.roi as string | undefined),
+    seed: parsePositiveInt(v.seed as string | undefined, '--seed'),
+    onProgress: ({ stage, done, total }) => {
+      const line = `${stage}: ${done}/${total}`;
+      if (line === lastLine) return;
+      lastLine = line;
+      // Carriage return on a terminal keeps progress on one line; a log gets every step.
+      process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K${done === total ? '\n' : ''}` : `${line}\n`);
+    },
+  });
+  process.stdout.write(
+    JSON.stringify(
+      {
+        model: resolve(out),
+        type: header.segmentation ? 'segmentation' : 'classification',
+        input: header.input,
+        roi: header.roi,
+        threshold: header.threshold,
+        performance: { F1Score: header.metrics.f1, Precision: header.metrics.precision, Recall: header.metrics.recall },
+        metrics: header.metrics,
+        training: header.training,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}

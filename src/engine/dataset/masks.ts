@@ -1,0 +1,67 @@
+import sharp from 'sharp';
+import { AppError } from '../../errors';
+import type { Box } from '../image/decode';
+import type { AnomalyClass } from './types';
+
+/**
+ * Reads a Ground Truth mask into a label map: 0 for background, i + 1 for `classes[i]`.
+ *
+ * Masks come in three forms in the wild (see the cookies sample): palette PNGs, RGB, and RGBA with
+ * a transparent background and soft alpha edges. Alpha below one half is background; every other
+ * pixel takes the nearest of the class colours and the two background conventions (white, as the
+ * manual says, and black, as the AWS samples use). Nearest-colour matching absorbs anti-aliasing
+ * and JPEG-style noise that an exact match would turn into holes.
+ */
+export async function readMaskLabels(
+  path: string,
+  classes: AnomalyClass[],
+  image: { width: number; height: number },
+  roi: Box,
+  size: { width: number; height: number },
+): Promise<Uint8Array> {
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    const meta = await sharp(path).metadata();
+    if (meta.format !== 'png') throw new Error(`it is ${meta.format ?? 'not an image'}, not PNG`);
+    let pipeline = sharp(path, { limitInputPixels: 4096 * 4096 }).ensureAlpha().toColourspace('srgb');
+    // A mask must cover its image; one saved at another scale is stretched onto it.
+    if (meta.width !== image.width || meta.height !== image.height) {
+      pipeline = sharp(await pipeline.resize(image.width, image.height, { fit: 'fill', kernel: 'nearest' }).png().toBuffer()).ensureAlpha();
+    }
+    raw = await pipeline.extract(roi).resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new AppError('MASK_INVALID', `The mask ${path} cannot be read: ${(err as Error).message}`, { path }, { cause: err });
+  }
+  const palette = classes.map((c) => hexToRgb(c.color));
+  const backgrounds = [[255, 255, 255], [0, 0, 0]].filter((bg) => !palette.some((p) => p.every((v, i) => v === bg[i])));
+  const { data, info } = raw;
+  const labels = new Uint8Array(info.width * info.height);
+  const ch = info.channels;
+  for (let p = 0, i = 0; p < labels.length; p++, i += ch) {
+    if (data[i + 3] < 128) continue;
+    let best = 0;
+    let bestDist = Infinity;
+    for (const bg of backgrounds) {
+      const d = dist(data, i, bg);
+      if (d < bestDist) [best, bestDist] = [0, d];
+    }
+    palette.forEach((rgb, k) => {
+      const d = dist(data, i, rgb);
+      if (d < bestDist) [best, bestDist] = [k + 1, d];
+    });
+    labels[p] = best;
+  }
+  return labels;
+}
+
+function dist(data: Buffer, i: number, rgb: number[]): number {
+  const r = data[i] - rgb[0];
+  const g = data[i + 1] - rgb[1];
+  const b = data[i + 2] - rgb[2];
+  return r * r + g * g + b * b;
+}
+
+export function hexToRgb(hex: string): [number, number, number] {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}

@@ -1,0 +1,102 @@
+import { AppError } from '../errors';
+import { verdict } from './calibration';
+import { getExtractor } from './features/extractor';
+import type { Box } from './image/decode';
+import { DEFAULT_IMAGE_LIMITS, type ImageFormat, type ImageLimits } from './image/image-header';
+import type { ModelHeader } from './model/model-header';
+import { loadModel } from './model/model-store';
+import { imageFeatures, scorePatches, type ScoringSetup } from './pipeline';
+import type { Map2D } from './scoring/anomaly-map';
+import { NearestNeighbourIndex } from './scoring/knn';
+import { segment, type SegmentedAnomaly } from './segmentation';
+import { defaultQueue, type WorkQueue } from './work-queue';
+
+export interface DetectionResult {
+  isAnomalous: boolean;
+  /** Confidence in the verdict, 0-1, as Lookout for Vision reported it. */
+  confidence: number;
+  /** The raw anomaly score (largest blurred patch distance) and the model's threshold for it. */
+  score: number;
+  threshold: number;
+  image: { width: number; height: number; format: ImageFormat };
+  /** Blurred patch distances on the feature grid, covering `roi` of the image. */
+  anomalyMap: Map2D & { roi: Box };
+  /** Segmentation models only: `background` first, then each type found. */
+  anomalies?: SegmentedAnomaly[];
+  /** Segmentation models only: a PNG the size of the input, white background, types in colour. */
+  mask?: { png: Buffer; width: number; height: number };
+}
+
+export interface LoadOptions {
+  limits?: ImageLimits;
+  queue?: WorkQueue;
+}
+
+/** A trained model, loaded and ready to score images. */
+export class AnomalyModel {
+  private constructor(
+    readonly header: ModelHeader,
+    private readonly setup: ScoringSetup,
+    private readonly index: NearestNeighbourIndex,
+    private readonly prototypes: Float32Array | null,
+    private readonly queue: WorkQueue,
+  ) {}
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<AnomalyModel> {
+    const { header, bank, prototypes } = await loadModel(dir);
+    const extractor = await getExtractor(header.extractor.spec);
+    if (extractor.hash !== header.extractor.hash) {
+      throw new AppError('MODEL_INCOMPATIBLE', `The model at ${dir} was trained with backbone ${header.extractor.hash}; this installation has ${extractor.hash}. Retrain it.`);
+    }
+    const index = await NearestNeighbourIndex.create(bank, header.extractor.dims);
+    const setup: ScoringSetup = {
+      extractor,
+      input: header.input,
+      roi: header.roi,
+      blurSigma: header.scoring.blurSigma,
+      limits: options.limits ?? DEFAULT_IMAGE_LIMITS,
+    };
+    return new AnomalyModel(header, setup, index, prototypes, options.queue ?? defaultQueue);
+  }
+
+  get isSegmentation(): boolean {
+    return this.header.segmentation !== null;
+  }
+
+  async detect(bytes: Uint8Array, signal?: AbortSignal): Promise<DetectionResult> {
+    return this.queue.run(async () => {
+      const f = await imageFeatures(this.setup, bytes);
+      const scored = await scorePatches(this.index, f.features, this.setup.blurSigma);
+      const { isAnomalous, confidence } = verdict(scored.score, { threshold: this.header.threshold, temperature: this.header.confidence.temperature });
+      const result: DetectionResult = {
+        isAnomalous,
+        confidence,
+        score: scored.score,
+        threshold: this.header.threshold,
+        image: { width: f.header.width, height: f.header.height, format: f.header.format },
+        anomalyMap: { ...scored.grid, roi: f.roi },
+      };
+      const seg = this.header.segmentation;
+      if (seg && this.prototypes) {
+        const s = await segment(scored.grid, f.features, f.header, f.roi, { classes: seg.classes, prototypes: this.prototypes, pixelThreshold: seg.pixelThreshold });
+        result.anomalies = s.anomalies;
+        result.mask = s.mask;
+      }
+      return result;
+    }, signal);
+  }
+
+  async close(): Promise<void> {
+    await this.index.release();
+  }
+}
+
+/** The JSON Lookout for Vision's DetectAnomalies returned (`DetectAnomalyResult`). */
+export function toLookoutResult(r: DetectionResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { Source: { Type: 'direct' }, IsAnomalous: r.isAnomalous, Confidence: r.confidence };
+  if (r.anomalies && r.mask) {
+    out.Anomalies = r.anomalies.map((a) => ({ Name: a.name, PixelAnomaly: { TotalPercentageArea: a.totalPercentageArea, Color: a.color } }));
+    out.AnomalyMask = r.mask.png.toString('base64');
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * The JSON header of a model directory. Everything needed to score an image the way training
+ * did is here (extractor identity, input size, region of interest, blur, threshold, confidence
+ * mapping); the memory bank and class prototypes sit beside it as raw float32 files whose
+ * hashes the header records, so a damaged or mismatched file is caught at load time.
+ */
+
+export const MODEL_FORMAT = 'lookout-gateway.anomaly-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+const box = z.object({ left: z.number().min(0).max(1), top: z.number().min(0).max(1), width: z.number().gt(0).max(1), height: z.number().gt(0).max(1) });
+
+const extractorSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('mobilenet-v2'), layers: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('handcrafted') }),
+  z.object({ kind: z.literal('onnx'), path: z.string(), layers: z.array(z.string()).min(1), mean: z.array(z.number()).length(3).optional(), std: z.array(z.number()).length(3).optional() }),
+]);
+
+const metrics = z.object({
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+  f1: z.number().nullable(),
+  imageAuroc: z.number().nullable(),
+  pixelAuroc: z.number().nullable(),
+  testImages: z.object({ normal: z.number().int(), anomaly: z.number().int() }),
+  /** How the test images were chosen: a separate dataset, or a seeded split of the training data. */
+  testSource: z.enum(['test-dataset', 'auto-split', 'none']),
+});
+
+export const modelHeaderSchema = z.object({
+  format: z.literal(MODEL_FORMAT),
+  formatVersion: z.number().int(),
+  createdAt: z.string(),
+  extractor: z.object({ spec: extractorSpec, hash: z.string(), dims: z.number().int().positive() }),
+  input: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
+  roi: box.nullable(),
+  scoring: z.object({
+    /** Gaussian blur of the patch-distance map, in grid cells, before the max is taken. */
+    blurSigma: z.number().min(0),
+    bankRows: z.number().int().positive(),
+    bankSha256: z.string(),
+  }),
+  /** Image score at or above which an image is anomalous. */
+  threshold: z.number().positive(),
+  /** P(anomalous) = sigmoid((score - threshold) / temperature). */
+  confidence: z.object({ temperature: z.number().positive() }),
+  segmentation: z
+    .object({
+      classes: z.array(z.object({ name: z.string(), color: z.string().regex(/^#[0-9A-F]{6}$/) })).min(1),
+      pixelThreshold: z.number().positive(),
+      prototypesSha256: z.string(),
+    })
+    .nullable(),
+  metrics,
+  training: z.object({
+    normalImages: z.number().int(),
+    anomalyImages: z.number().int(),
+    seconds: z.number(),
+    seed: z.number().int(),
+  }),
+});
+
+export type ModelHeader = z.infer<typeof modelHeaderSchema>;
+export type ModelMetrics = z.infer<typeof metrics>;

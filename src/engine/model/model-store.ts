@@ -1,0 +1,117 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AppError } from '../../errors';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, type ModelHeader } from './model-header';
+
+/**
+ * A model on disk is a directory: `model.json` (the header) plus `bank.f32` and, for
+ * segmentation models, `prototypes.f32` (little-endian float32 rows).
+ *
+ * Writes are atomic: everything goes to a hidden sibling directory, is fsynced, and replaces the
+ * target with a rename, so a crash mid-write leaves the previous model intact and a reader never
+ * sees half a model.
+ */
+
+export interface ModelFiles {
+  header: ModelHeader;
+  bank: Float32Array;
+  prototypes: Float32Array | null;
+}
+
+const HEADER = 'model.json';
+const BANK = 'bank.f32';
+const PROTOTYPES = 'prototypes.f32';
+
+export function sha256(data: Float32Array): string {
+  return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
+}
+
+async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export async function saveModel(dir: string, files: ModelFiles): Promise<void> {
+  const target = resolve(dir);
+  await mkdir(dirname(target), { recursive: true });
+  const staging = join(dirname(target), `.${basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
+  await mkdir(staging);
+  try {
+    await writeSynced(join(staging, BANK), bytesOf(files.bank));
+    if (files.prototypes) await writeSynced(join(staging, PROTOTYPES), bytesOf(files.prototypes));
+    await writeSynced(join(staging, HEADER), JSON.stringify(files.header, null, 2) + '\n');
+    const old = join(dirname(target), `.${basename(target)}.old-${randomBytes(4).toString('hex')}`);
+    let replaced = false;
+    try {
+      await rename(target, old);
+      replaced = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    try {
+      await rename(staging, target);
+    } catch (err) {
+      if (replaced) await rename(old, target); // put the previous model back
+      throw err;
+    }
+    if (replaced) await rm(old, { recursive: true, force: true });
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function readFloats(path: string, expectedSha: string, what: string): Promise<Float32Array> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (err) {
+    throw new AppError('MODEL_CORRUPT', `The model's ${what} file ${path} is missing.`, {}, { cause: err });
+  }
+  if (buf.byteLength % 4 !== 0) throw new AppError('MODEL_CORRUPT', `The model's ${what} file ${path} is truncated.`);
+  // Copy into an aligned buffer: Node may hand back a slice of its pool at any offset.
+  const floats = new Float32Array(buf.byteLength / 4);
+  new Uint8Array(floats.buffer).set(buf);
+  if (sha256(floats) !== expectedSha) throw new AppError('MODEL_CORRUPT', `The model's ${what} file ${path} does not match its recorded hash.`);
+  return floats;
+}
+
+export async function loadModel(dir: string): Promise<ModelFiles> {
+  const headerPath = join(dir, HEADER);
+  let raw: string;
+  try {
+    raw = await readFile(headerPath, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new AppError('MODEL_NOT_FOUND', missing ? `No model at ${dir}.` : `The model at ${dir} cannot be read.`, {}, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new AppError('MODEL_CORRUPT', `The model header ${headerPath} is not valid JSON.`, {}, { cause: err });
+  }
+  const format = (json as { format?: unknown; formatVersion?: unknown }) ?? {};
+  if (format.format !== MODEL_FORMAT) throw new AppError('MODEL_INCOMPATIBLE', `${headerPath} is not a lookout-gateway model.`);
+  if (format.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new AppError('MODEL_INCOMPATIBLE', `The model at ${dir} has format version ${String(format.formatVersion)}; this engine reads version ${MODEL_FORMAT_VERSION}. Retrain it.`);
+  }
+  const parsed = modelHeaderSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new AppError('MODEL_CORRUPT', `The model header ${headerPath} is invalid: ${problems}`);
+  }
+  const header = parsed.data;
+  const bank = await readFloats(join(dir, BANK), header.scoring.bankSha256, 'memory bank');
+  if (bank.length !== header.scoring.bankRows * header.extractor.dims) throw new AppError('MODEL_CORRUPT', `The memory bank of ${dir} has the wrong size.`);
+  const prototypes = header.segmentation ? await readFloats(join(dir, PROTOTYPES), header.segmentation.prototypesSha256, 'class prototype') : null;
+  return { header, bank, prototypes };
+}

@@ -1,0 +1,47 @@
+import type { FeatureExtractor, FeatureMap } from './features/extractor';
+import { decodeForModel, type Box } from './image/decode';
+import type { ImageHeader, ImageLimits } from './image/image-header';
+import { gaussianBlur, maxOf, type Map2D } from './scoring/anomaly-map';
+import type { NearestNeighbourIndex } from './scoring/knn';
+
+/**
+ * The scoring path, shared by training (calibration, evaluation) and serving, so that a
+ * threshold fitted at training means the same thing at detection time:
+ * decode -> crop to the region of interest -> resize to the model's input -> patch features ->
+ * nearest-neighbour distance per patch -> Gaussian blur -> image score = max.
+ */
+
+export interface ScoringSetup {
+  extractor: FeatureExtractor;
+  input: { width: number; height: number };
+  /** Fractions of the image; null = whole image. */
+  roi: Box | null;
+  blurSigma: number;
+  limits: ImageLimits;
+}
+
+export interface ImageFeatures {
+  features: FeatureMap;
+  header: ImageHeader;
+  /** The region in source pixels. */
+  roi: Box;
+}
+
+export interface PatchScores {
+  /** Blurred nearest-neighbour distances on the feature grid. */
+  grid: Map2D;
+  score: number;
+}
+
+export async function imageFeatures(setup: ScoringSetup, bytes: Uint8Array): Promise<ImageFeatures> {
+  const img = await decodeForModel(bytes, setup.input, setup.roi, setup.limits);
+  const features = await setup.extractor.extract(img);
+  return { features, header: img.header, roi: img.roi };
+}
+
+export async function scorePatches(index: NearestNeighbourIndex, f: FeatureMap, blurSigma: number, excludeRows?: Float32Array): Promise<PatchScores> {
+  const n = f.width * f.height;
+  const distances = await index.distances(f.data, n, excludeRows);
+  const grid = gaussianBlur({ width: f.width, height: f.height, data: distances }, blurSigma);
+  return { grid, score: maxOf(grid.data) };
+}
