@@ -67,7 +67,9 @@ export function chooseInputSize(region: { width: number; height: number }, resol
 
 export async function trainModel(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<ModelHeader> {
   const started = performance.now();
-  const o = { ...TRAIN_DEFAULTS, extractor: DEFAULT_EXTRACTOR, limits: DEFAULT_IMAGE_LIMITS, ...options };
+  // An option passed as undefined means "the default", not "unset".
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
+  const o = { ...TRAIN_DEFAULTS, extractor: DEFAULT_EXTRACTOR, limits: DEFAULT_IMAGE_LIMITS, ...given };
   const progress = o.onProgress ?? (() => {});
   try {
     const { train, test, testSource } = data.test

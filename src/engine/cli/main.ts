@@ -47,7 +47,7 @@ export const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

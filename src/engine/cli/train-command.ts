@@ -7,15 +7,19 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
   const [dataset] = positionals;
   const out = v.out as string | undefined;
   if (!dataset || !out || positionals.length > 1) throw new UsageError('train needs one <dataset> and --out <model-dir>.');
+  // Every option is checked before any file is read, so a typo fails fast with usage help.
   const buckets = parseBuckets(v.bucket as string[] | undefined);
-  const train = await readDataset(dataset, { buckets });
-  const test = v.test ? await readDataset(v.test as string, { buckets }) : null;
-  let lastLine = '';
-  const header = await trainModel({ train, test }, resolve(out), {
+  const settings = {
     extractor: parseExtractor(v.extractor as string | undefined, v.layers as string | undefined),
     resolution: parsePositiveInt(v.resolution as string | undefined, '--resolution'),
     roi: parseRoi(v.roi as string | undefined),
     seed: parsePositiveInt(v.seed as string | undefined, '--seed'),
+  };
+  const train = await readDataset(dataset, { buckets });
+  const test = v.test ? await readDataset(v.test as string, { buckets }) : null;
+  let lastLine = '';
+  const header = await trainModel({ train, test }, resolve(out), {
+    ...settings,
     onProgress: ({ stage, done, total }) => {
       const line = `${stage}: ${done}/${total}`;
       if (line === lastLine) return;

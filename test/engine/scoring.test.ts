@@ -1,0 +1,113 @@
+import { calibrate, verdict } from '../../src/engine/calibration';
+import { auroc, bestF1Threshold, confusionAt, pixelAuroc } from '../../src/engine/metrics';
+import { gaussianBlur, resizeBilinear } from '../../src/engine/scoring/anomaly-map';
+import { greedyCoreset } from '../../src/engine/scoring/coreset';
+import { NearestNeighbourIndex } from '../../src/engine/scoring/knn';
+import { seededRng } from '../../src/engine/random';
+
+describe('metrics', () => {
+  test('AUROC: perfect, reversed, chance and ties', () => {
+    expect(auroc([1, 2, 3], [4, 5])).toBe(1);
+    expect(auroc([4, 5], [1, 2, 3])).toBe(0);
+    expect(auroc([1, 2], [1, 2])).toBe(0.5);
+    expect(auroc([1, 3], [2, 4])).toBe(0.75);
+    expect(auroc([], [1])).toBeNull();
+  });
+
+  test('pixel AUROC by histogram agrees with the exact rank formula', () => {
+    const rng = seededRng(3);
+    const scores = new Float32Array(5000);
+    const labels = new Uint8Array(5000);
+    for (let i = 0; i < scores.length; i++) {
+      labels[i] = rng() < 0.1 ? 1 : 0;
+      scores[i] = rng() + labels[i] * 0.5;
+    }
+    const exact = auroc([...scores].filter((_, i) => !labels[i]), [...scores].filter((_, i) => labels[i]))!;
+    expect(pixelAuroc(scores, labels)).toBeCloseTo(exact, 3);
+  });
+
+  test('precision, recall and F1 at a threshold, and the F1-optimal threshold', () => {
+    expect(confusionAt([1, 2, 6], [5, 7, 8], 4.5)).toEqual({ precision: 0.75, recall: 1, f1: 2 * 0.75 / 1.75 });
+    const best = bestF1Threshold([1, 2, 3], [5, 6]);
+    expect(best.f1).toBe(1);
+    expect(best.threshold).toBeGreaterThan(3);
+    expect(best.threshold).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('calibration', () => {
+  test('a score at the threshold is a coin toss; far below is confidently normal', () => {
+    const c = calibrate([10, 11, 12, 12.5, 13], [20, 22, 25]);
+    expect(c.threshold).toBeGreaterThan(13);
+    expect(c.threshold).toBeLessThanOrEqual(20);
+    expect(verdict(c.threshold, c).confidence).toBeCloseTo(0.5, 6);
+    expect(verdict(c.threshold - 1e-9, c)).toMatchObject({ isAnomalous: false });
+    const clear = verdict(5, c);
+    expect(clear.isAnomalous).toBe(false);
+    expect(clear.confidence).toBeGreaterThan(0.95);
+    const bad = verdict(40, c);
+    expect(bad.isAnomalous).toBe(true);
+    expect(bad.confidence).toBeGreaterThan(0.95);
+  });
+
+  test('with normals only, the threshold sits above every held-out normal and the median normal gets 95 %', () => {
+    const normals = [10, 11, 12, 13, 14];
+    const c = calibrate(normals, []);
+    expect(c.threshold).toBeGreaterThan(14);
+    expect(verdict(12, c).confidence).toBeCloseTo(0.95, 6);
+  });
+});
+
+describe('maps', () => {
+  test('blur keeps the mass and spreads a peak symmetrically', () => {
+    const data = new Float32Array(81);
+    data[40] = 1;
+    const b = gaussianBlur({ width: 9, height: 9, data }, 1);
+    expect(b.data.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+    expect(b.data[39]).toBeCloseTo(b.data[41], 6);
+    expect(b.data[40]).toBeLessThan(1);
+  });
+
+  test('bilinear resize maps cell centres to pixel centres', () => {
+    const r = resizeBilinear({ width: 2, height: 1, data: Float32Array.from([0, 1]) }, 4, 1);
+    expect([...r.data]).toEqual([0, 0.25, 0.75, 1]);
+  });
+});
+
+describe('nearest neighbours and coreset', () => {
+  test('ORT distances match a brute-force search, and excluded rows are skipped', async () => {
+    const rng = seededRng(11);
+    const dims = 8;
+    const bank = Float32Array.from({ length: 50 * dims }, () => rng());
+    const n = 20;
+    const queries = Float32Array.from({ length: dims * n }, () => rng()); // [dims, n]
+    const index = await NearestNeighbourIndex.create(bank, dims);
+    try {
+      const got = await index.distances(queries, n);
+      const exclude = new Float32Array(50);
+      exclude.fill(1e12, 0, 25);
+      const partial = await index.distances(queries, n, exclude);
+      for (let q = 0; q < n; q++) {
+        const d = (r: number) => Math.sqrt(Array.from({ length: dims }, (_, k) => (queries[k * n + q] - bank[r * dims + k]) ** 2).reduce((a, b) => a + b));
+        const all = Array.from({ length: 50 }, (_, r) => d(r));
+        expect(got[q]).toBeCloseTo(Math.min(...all), 4);
+        expect(partial[q]).toBeCloseTo(Math.min(...all.slice(25)), 4);
+      }
+    } finally {
+      await index.release();
+    }
+  });
+
+  test('the greedy coreset covers every cluster, where a small random sample would not', () => {
+    // 1000 points in one tight cluster and 5 far-away outliers, which must all be kept.
+    const rng = seededRng(5);
+    const dims = 4;
+    const rows = new Float32Array(1005 * dims);
+    for (let i = 0; i < 1000 * dims; i++) rows[i] = rng() * 0.01;
+    for (let j = 0; j < 5; j++) rows.fill(10 + j * 10, (1000 + j) * dims, (1001 + j) * dims);
+    const chosen = [...greedyCoreset(rows, dims, 10, seededRng(1))];
+    expect(chosen).toHaveLength(10);
+    expect(new Set(chosen).size).toBe(10);
+    for (let j = 0; j < 5; j++) expect(chosen).toContain(1000 + j);
+  });
+});
