@@ -1,9 +1,10 @@
+import { imageLimits, type Config } from '../../config';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../errors';
 import { AnomalyModel, toLookoutResult } from '../detector';
 import { UsageError } from './args';
 
-export async function runDetect(positionals: string[], v: Record<string, unknown>): Promise<void> {
+export async function runDetect(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [modelDir, image] = positionals;
   if (!modelDir || !image || positionals.length > 2) throw new UsageError('detect needs <model-dir> and <image>.');
   let bytes: Buffer;
@@ -12,7 +13,7 @@ export async function runDetect(positionals: string[], v: Record<string, unknown
   } catch (err) {
     throw new AppError('BAD_USER_INPUT', `The image ${image} cannot be read: ${(err as Error).message}`);
   }
-  const model = await AnomalyModel.load(modelDir);
+  const model = await AnomalyModel.load(modelDir, { limits: imageLimits(config) });
   try {
     const r = await model.detect(bytes);
     if (v.mask && r.mask) await writeFile(v.mask as string, r.mask.png);

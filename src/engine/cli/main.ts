@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../../config';
 import { isAppError } from '../../errors';
+import { setIntraOpThreads } from '../onnx/session';
 import { UsageError } from './args';
 import { runDetect } from './detect-command';
 import { runEval } from './eval-command';
@@ -61,12 +63,18 @@ export async function main(argv: string[]): Promise<number> {
     return command || parsed.values.help ? 0 : 1;
   }
   try {
-    if (command === 'train') await runTrain(rest, parsed.values);
-    else if (command === 'detect') await runDetect(rest, parsed.values);
-    else if (command === 'eval') await runEval(rest, parsed.values);
+    const config = loadConfig();
+    setIntraOpThreads(config.ENGINE_THREADS);
+    if (command === 'train') await runTrain(rest, parsed.values, config);
+    else if (command === 'detect') await runDetect(rest, parsed.values, config);
+    else if (command === 'eval') await runEval(rest, parsed.values, config);
     else throw new UsageError(`Unknown command "${command}".`);
     return 0;
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n\n${HELP}\n`);
       return 1;

@@ -1,9 +1,10 @@
+import { imageLimits, type Config } from '../../config';
 import { resolve } from 'node:path';
 import { readDataset } from '../dataset/folder';
 import { trainModel } from '../train';
 import { parseBuckets, parseExtractor, parsePositiveInt, parseRoi, UsageError } from './args';
 
-export async function runTrain(positionals: string[], v: Record<string, unknown>): Promise<void> {
+export async function runTrain(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [dataset] = positionals;
   const out = v.out as string | undefined;
   if (!dataset || !out || positionals.length > 1) throw new UsageError('train needs one <dataset> and --out <model-dir>.');
@@ -14,6 +15,7 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
     resolution: parsePositiveInt(v.resolution as string | undefined, '--resolution'),
     roi: parseRoi(v.roi as string | undefined),
     seed: parsePositiveInt(v.seed as string | undefined, '--seed'),
+    limits: imageLimits(config),
   };
   const train = await readDataset(dataset, { buckets });
   const test = v.test ? await readDataset(v.test as string, { buckets }) : null;

@@ -1,0 +1,24 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readDataset } from '../dataset/folder';
+import { trainModel } from '../train';
+import { writeSegmentationDataset } from './synthetic';
+
+/**
+ * The demo model a fresh install comes up with: a segmentation model trained on images made in
+ * code, so a newcomer sees a verdict, anomaly types, areas and a mask on the first try with no
+ * dataset and no download. Trained once and kept under the data folder.
+ */
+export async function ensureDemoModel(dataDir: string, log: (line: string) => void = () => {}): Promise<string> {
+  const modelDir = join(dataDir, 'models', 'demo');
+  try {
+    await access(join(modelDir, 'model.json'));
+    return modelDir;
+  } catch {
+    // not trained yet
+  }
+  log('training the demo model from images made in code (once, a few seconds)...');
+  const manifest = await writeSegmentationDataset(join(dataDir, 'demo-dataset'), 16, 8);
+  await trainModel({ train: await readDataset(manifest) }, modelDir, { resolution: 128 });
+  return modelDir;
+}

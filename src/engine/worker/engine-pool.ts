@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Dataset } from '../dataset/types';
+import type { DetectionResult } from '../detector';
+import type { ImageLimits } from '../image/image-header';
+import { DEFAULT_IMAGE_LIMITS } from '../image/image-header';
+import type { ModelHeader } from '../model/model-header';
+import type { TrainOptions } from '../train';
+import { WorkQueue } from '../work-queue';
+import { fromOutcome, type EngineTask, type Outcome, type WorkerConfig } from './protocol';
+
+export interface EnginePoolOptions {
+  /** ONNX Runtime threads per inference. */
+  threads?: number;
+  /** Images that may wait before QUEUE_FULL. */
+  queueLimit?: number;
+  limits?: ImageLimits;
+}
+
+/**
+ * The engine as a server uses it: every detection and training runs in one worker thread, so
+ * the event loop stays free for other requests. One worker is deliberate: ONNX Runtime already
+ * spreads an inference over the cores, and one worker holds one copy of each loaded model. In
+ * front of it a bounded queue orders the work, answers QUEUE_FULL when the line is long, and
+ * lets a cancelled request leave the line before it runs.
+ */
+export class EnginePool {
+  private readonly pool: Piscina;
+  private readonly queue: WorkQueue;
+  private readonly limits: ImageLimits;
+
+  constructor(options: EnginePoolOptions = {}) {
+    const workerData: WorkerConfig = { threads: options.threads ?? 2 };
+    this.pool = new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData });
+    this.queue = new WorkQueue(1, options.queueLimit ?? 64);
+    this.limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  }
+
+  /** Jobs waiting for the worker (for readiness checks). */
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
+  private call<T>(task: EngineTask, transferList?: unknown[]): Promise<T> {
+    return this.pool.run(task, { transferList: transferList as never }).then((o: Outcome<T>) => fromOutcome(o));
+  }
+
+  async detect(modelDir: string, bytes: Uint8Array, signal?: AbortSignal): Promise<DetectionResult> {
+    const r = await this.queue.run(() => this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits }), signal);
+    // Structured cloning turns Buffers into plain Uint8Arrays.
+    if (r.mask) r.mask.png = Buffer.from(r.mask.png.buffer, r.mask.png.byteOffset, r.mask.png.byteLength);
+    return r;
+  }
+
+  /** Training waits its turn like a detection but is never refused for a long line. */
+  async train(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<ModelHeader> {
+    const { onProgress, ...rest } = options;
+    const channel = onProgress ? new MessageChannel() : null;
+    if (channel) {
+      channel.port1.on('message', onProgress!);
+      channel.port1.unref();
+    }
+    try {
+      return await this.call<ModelHeader>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined);
+    } finally {
+      channel?.port1.close();
+    }
+  }
+
+  /** Drops a cached model so the next detection loads it afresh (after retraining or deletion). */
+  async unload(modelDir: string): Promise<void> {
+    await this.call({ op: 'unload', modelDir });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: false });
+  }
+}
+
+function workerFile(): string {
+  const compiled = join(__dirname, 'engine-worker.js');
+  if (existsSync(compiled)) return compiled;
+  // Tests run the TypeScript sources in process; a worker thread needs JavaScript on disk, so
+  // it runs the build of the same sources (`npm test` builds first).
+  return resolve(__dirname, '..', '..', '..', 'dist', 'engine', 'worker', 'engine-worker.js');
+}
