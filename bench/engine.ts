@@ -4,11 +4,11 @@
  *
  * Protocol: stratified 4-fold cross-validation with seed 42. Each fold trains on three quarters
  * (normals fill the bank; labelled anomalies and their masks calibrate the threshold and name the
- * types, as a user's training set would) and is scored on the quarter it never saw; scores are
- * pooled over the folds. Latency is measured with `detect` on the held-out images (decode
- * included), next to the bare backbone forward pass on the same, already decoded images, in the
- * same run, so the ratio stays meaningful on a noisy machine. Training time and model size come
- * from one training on the whole dataset, as a user would run it.
+ * types, as a user's training set would) and is scored on the quarter it never saw; scores,
+ * divided by each fold's threshold, are pooled over the folds. Latency is measured with `detect`
+ * on the held-out images (decode included), next to the bare backbone forward pass on the same,
+ * already decoded images, in the same run, so the ratio stays meaningful on a noisy machine.
+ * Training time and model size come from one training on the whole dataset, as a user would.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -78,18 +78,20 @@ async function benchDataset(set: (typeof SETS)[number], options: TrainOptions) {
       t = performance.now();
       await extractor.extract(decoded);
       backboneMs.push(performance.now() - t);
-      (e.label === 'normal' ? foldNormal : foldAnomaly).push(r.score);
+      // Pooled over folds as score / threshold: each fold's model decides at 1, so pooling its
+      // decision statistic measures the ranking the models deliver, not differences of scale.
+      (e.label === 'normal' ? foldNormal : foldAnomaly).push(r.score / model.header.threshold);
       const seg = model.header.segmentation;
       if (seg && (e.label === 'normal' || e.mask)) {
         pixScores.push(pixelMap(r.anomalyMap, model.header.input).data);
         pixLabels.push(e.mask ? (await readMaskLabels(e.mask, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0)) : new Uint8Array(model.header.input.width * model.header.input.height));
       }
     }
-    const c = confusionAt(foldNormal, foldAnomaly, model.header.threshold);
-    const foldTp = foldAnomaly.filter((s) => s >= model.header.threshold).length;
+    const c = confusionAt(foldNormal, foldAnomaly, 1);
+    const foldTp = foldAnomaly.filter((s) => s >= 1).length;
     tp += foldTp;
     fn += foldAnomaly.length - foldTp;
-    fp += foldNormal.filter((s) => s >= model.header.threshold).length;
+    fp += foldNormal.filter((s) => s >= 1).length;
     normal.push(...foldNormal);
     anomaly.push(...foldAnomaly);
     process.stderr.write(`  ${set.name} fold ${k + 1}/${FOLDS}: AUROC ${fmt(auroc(foldNormal, foldAnomaly))}, F1 ${fmt(c.f1)}\n`);

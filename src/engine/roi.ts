@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Box } from './image/decode';
+import { decoding, type Box } from './image/decode';
 
 /**
  * Learns a region of interest from training normals: the part, without the mat it lies on.
@@ -19,12 +19,14 @@ const MARGIN = 0.1;
 const MAX_USEFUL_AREA = 0.6;
 
 export async function foregroundBox(bytes: Uint8Array): Promise<Box | null> {
-  const { data, info } = await sharp(bytes, { limitInputPixels: 4096 * 4096 })
-    .resize(PROBE_SIDE, PROBE_SIDE, { fit: 'inside' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await decoding(() =>
+    sharp(bytes, { limitInputPixels: 4096 * 4096, failOn: 'warning' })
+      .resize(PROBE_SIDE, PROBE_SIDE, { fit: 'inside' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
   const { width: w, height: h } = info;
   const border: number[][] = [];
   for (let x = 0; x < w; x++) border.push(px(data, x, 0, w), px(data, x, h - 1, w));

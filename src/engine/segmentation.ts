@@ -99,6 +99,40 @@ export function pixelMap(grid: Map2D, roi: { width: number; height: number }): M
   return resizeBilinear(grid, roi.width, roi.height);
 }
 
+/** Masks with no anomaly are all alike; normal images are the common case, so keep a few. */
+const blankMasks = new Map<string, Promise<Buffer>>();
+
+function blankMask(width: number, height: number): Promise<Buffer> {
+  const key = `${width}x${height}`;
+  let png = blankMasks.get(key);
+  if (!png) {
+    png = sharp({ create: { width, height, channels: 3, background: '#FFFFFF' } }).png().toBuffer();
+    if (blankMasks.size >= 16) blankMasks.delete(blankMasks.keys().next().value!);
+    blankMasks.set(key, png);
+    png.catch(() => blankMasks.delete(key));
+  }
+  return png;
+}
+
+/**
+ * The box of grid cells at or above the threshold, grown by one cell. A bilinearly resampled
+ * pixel is a blend of its four nearest cells, so no pixel outside this box can reach the
+ * threshold: only the box needs resampling, which for a small defect is a sliver of the image.
+ */
+function hotCells(grid: Map2D, threshold: number): { x0: number; y0: number; x1: number; y1: number } | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  for (let y = 0; y < grid.height; y++)
+    for (let x = 0; x < grid.width; x++)
+      if (grid.data[y * grid.width + x] >= threshold) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+  if (x1 < 0) return null;
+  return { x0: Math.max(0, x0 - 1), y0: Math.max(0, y0 - 1), x1: Math.min(grid.width - 1, x1 + 1), y1: Math.min(grid.height - 1, y1 + 1) };
+}
+
 export async function segment(
   grid: Map2D,
   features: FeatureMap,
@@ -106,23 +140,47 @@ export async function segment(
   roi: Box,
   model: { classes: AnomalyClass[]; prototypes: Float32Array; pixelThreshold: number },
 ): Promise<Segmentation> {
+  const hot = hotCells(grid, model.pixelThreshold);
+  if (!hot) {
+    return {
+      anomalies: [{ ...BACKGROUND, totalPercentageArea: 1 }],
+      mask: { png: await blankMask(image.width, image.height), width: image.width, height: image.height },
+    };
+  }
   const k = model.classes.length;
   const cellClass = nearestClassPerCell(features, model.prototypes, k);
-  const map = pixelMap(grid, roi);
   const colours = model.classes.map((c) => hexToRgb(c.color));
   const rgb = Buffer.alloc(image.width * image.height * 3, 255);
   const counts = new Float64Array(k + 1);
-  for (let y = 0; y < roi.height; y++) {
-    const gy = Math.min(grid.height - 1, Math.floor((y * grid.height) / roi.height));
-    for (let x = 0; x < roi.width; x++) {
-      if (map.data[y * roi.width + x] < model.pixelThreshold) continue;
-      const gx = Math.min(grid.width - 1, Math.floor((x * grid.width) / roi.width));
-      const cls = cellClass[gy * grid.width + gx];
+  // Pixel (x, y) of the region samples the grid at ((x + 0.5) * gw / w - 0.5, ...), as resizeBilinear.
+  const sx = grid.width / roi.width;
+  const sy = grid.height / roi.height;
+  const px0 = Math.max(0, Math.floor(hot.x0 / sx));
+  const px1 = Math.min(roi.width - 1, Math.ceil((hot.x1 + 1) / sx));
+  const py0 = Math.max(0, Math.floor(hot.y0 / sy));
+  const py1 = Math.min(roi.height - 1, Math.ceil((hot.y1 + 1) / sy));
+  const g = grid.data;
+  const gw = grid.width;
+  for (let y = py0; y <= py1; y++) {
+    const fy = Math.min(grid.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const gy0 = Math.floor(fy);
+    const gy1 = Math.min(grid.height - 1, gy0 + 1);
+    const wy = fy - gy0;
+    const cy = Math.min(grid.height - 1, Math.floor(y * sy));
+    for (let x = px0; x <= px1; x++) {
+      const fx = Math.min(gw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const gx0 = Math.floor(fx);
+      const gx1 = Math.min(gw - 1, gx0 + 1);
+      const wx = fx - gx0;
+      const top = g[gy0 * gw + gx0] + (g[gy0 * gw + gx1] - g[gy0 * gw + gx0]) * wx;
+      const bottom = g[gy1 * gw + gx0] + (g[gy1 * gw + gx1] - g[gy1 * gw + gx0]) * wx;
+      if (top + (bottom - top) * wy < model.pixelThreshold) continue;
+      const cls = cellClass[cy * gw + Math.min(gw - 1, Math.floor(x * sx))];
       counts[cls]++;
       const o = ((roi.top + y) * image.width + roi.left + x) * 3;
-      const [r, g, b] = colours[cls - 1];
+      const [r, gg, b] = colours[cls - 1];
       rgb[o] = r;
-      rgb[o + 1] = g;
+      rgb[o + 1] = gg;
       rgb[o + 2] = b;
     }
   }
@@ -131,7 +189,9 @@ export async function segment(
     .map((c, i) => ({ name: c.name, color: c.color, totalPercentageArea: counts[i + 1] / total }))
     .filter((a) => a.totalPercentageArea > 0);
   const anomalous = found.reduce((s, a) => s + a.totalPercentageArea, 0);
-  const png = await sharp(rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
+  const png = found.length
+    ? await sharp(rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer()
+    : await blankMask(image.width, image.height);
   return {
     anomalies: [{ ...BACKGROUND, totalPercentageArea: 1 - anomalous }, ...found],
     mask: { png, width: image.width, height: image.height },

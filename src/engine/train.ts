@@ -5,7 +5,7 @@ import { calibrate } from './calibration';
 import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
-import { DEFAULT_EXTRACTOR, getExtractor, type ExtractorSpec } from './features/extractor';
+import { defaultExtractor, getExtractor, type ExtractorSpec } from './features/extractor';
 import { roiToPixels, type Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, readImageHeader, type ImageLimits } from './image/image-header';
 import { auroc, bestPixelThreshold, confusionAt, pixelAuroc } from './metrics';
@@ -26,6 +26,7 @@ import { classPrototypes, labelsOnGrid, pixelMap } from './segmentation';
  */
 
 export interface TrainOptions {
+  /** The backbone; by default MobileNetV2 with layers chosen for the input resolution. */
   extractor?: ExtractorSpec;
   /** Long side of the model's input in pixels; by default chosen from the image (or region) size. */
   resolution?: number;
@@ -55,6 +56,16 @@ async function readImage(entry: DatasetEntry): Promise<Buffer> {
   }
 }
 
+/** Names the file in an image error: "not a PNG or JPEG" means little without knowing which of 500. */
+async function naming<T>(entry: DatasetEntry, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isAppError(err) && !err.details.path) throw new AppError(err.code, `${entry.image}: ${err.message}`, { ...err.details, path: entry.image }, { cause: err });
+    throw err;
+  }
+}
+
 /** Rounds to a multiple of 32, the backbone's coarsest stride, so every layer's grid divides evenly. */
 const to32 = (v: number) => Math.max(64, Math.round(v / 32) * 32);
 
@@ -69,7 +80,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
   const started = performance.now();
   // An option passed as undefined means "the default", not "unset".
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
-  const o = { ...TRAIN_DEFAULTS, extractor: DEFAULT_EXTRACTOR, limits: DEFAULT_IMAGE_LIMITS, ...given };
+  const o = { ...TRAIN_DEFAULTS, limits: DEFAULT_IMAGE_LIMITS, ...given };
   const progress = o.onProgress ?? (() => {});
   try {
     const { train, test, testSource } = data.test
@@ -83,22 +94,23 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     }
 
     // Region of interest and input size, from the normals.
-    const firstHeader = readImageHeader(await readImage(normals[0]), o.limits);
+    const firstHeader = await naming(normals[0], async () => readImageHeader(await readImage(normals[0]), o.limits));
     let roi: Box | null = null;
     if (typeof o.roi === 'object') roi = o.roi;
     else if (o.roi !== 'none') {
       const sample = normals.slice(0, 20);
-      roi = regionOfInterest(await Promise.all(sample.map(async (e) => foregroundBox(await readImage(e)))));
+      roi = regionOfInterest(await Promise.all(sample.map((e) => naming(e, async () => foregroundBox(await readImage(e))))));
     }
     const region = roiToPixels(roi, firstHeader);
     const input = chooseInputSize(region, o.resolution);
-    const extractor = await getExtractor(o.extractor);
+    const spec = o.extractor ?? defaultExtractor(input);
+    const extractor = await getExtractor(spec);
     const setup: ScoringSetup = { extractor, input, roi, blurSigma: o.blurSigma, limits: o.limits };
 
     const featuresOf = async (entries: DatasetEntry[], stage: string): Promise<ImageFeatures[]> => {
       const out: ImageFeatures[] = [];
       for (const e of entries) {
-        out.push(await imageFeatures(setup, await readImage(e)));
+        out.push(await naming(e, async () => imageFeatures(setup, await readImage(e))));
         progress({ stage, done: out.length, total: entries.length });
       }
       return out;
@@ -175,7 +187,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
         format: MODEL_FORMAT,
         formatVersion: MODEL_FORMAT_VERSION,
         createdAt: new Date().toISOString(),
-        extractor: { spec: o.extractor, hash: extractor.hash, dims },
+        extractor: { spec, hash: extractor.hash, dims },
         input,
         roi,
         scoring: { blurSigma: o.blurSigma, bankRows: k, bankSha256: sha256(bank) },

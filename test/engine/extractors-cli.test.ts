@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { main } from '../../src/engine/cli/main';
 import { readDataset } from '../../src/engine/dataset/folder';
 import { AnomalyModel } from '../../src/engine/detector';
@@ -88,7 +89,14 @@ describe('command line', () => {
     const image = join(dir.path, 'probe.png');
     await writeFile(image, await png(textureRgb(9200, [defect])));
     const maskFile = join(dir.path, 'probe-mask.png');
-    expect(await main(['detect', modelDir, image, '--mask', maskFile])).toBe(0);
+    const heatFile = join(dir.path, 'probe-heat.png');
+    expect(await main(['detect', modelDir, image, '--mask', maskFile, '--heatmap', heatFile])).toBe(0);
+    // The heat map is red over the defect and blue far from it.
+    const heat = await sharp(heatFile).raw().toBuffer({ resolveWithObject: true });
+    expect([heat.info.width, heat.info.height]).toEqual([128, 128]);
+    const at = (x: number, y: number) => [...heat.data.subarray((y * 128 + x) * 3, (y * 128 + x) * 3 + 3)];
+    expect(at(defect.cx, defect.cy)[0]).toBeGreaterThan(at(defect.cx, defect.cy)[2]);
+    expect(at(5, 120)[2]).toBeGreaterThan(at(5, 120)[0]);
     const result = JSON.parse(out.join('')).DetectAnomalyResult;
     expect(result.IsAnomalous).toBe(true);
     expect(result.Anomalies[0].Name).toBe('background');

@@ -4,6 +4,8 @@ import { gaussianBlur, resizeBilinear } from '../../src/engine/scoring/anomaly-m
 import { greedyCoreset } from '../../src/engine/scoring/coreset';
 import { NearestNeighbourIndex } from '../../src/engine/scoring/knn';
 import { seededRng } from '../../src/engine/random';
+import { pixelMap, segment } from '../../src/engine/segmentation';
+import sharp from 'sharp';
 
 describe('metrics', () => {
   test('AUROC: perfect, reversed, chance and ties', () => {
@@ -109,5 +111,37 @@ describe('nearest neighbours and coreset', () => {
     expect(chosen).toHaveLength(10);
     expect(new Set(chosen).size).toBe(10);
     for (let j = 0; j < 5; j++) expect(chosen).toContain(1000 + j);
+  });
+});
+
+describe('segmentation', () => {
+  test('marks exactly the pixels whose resampled score reaches the pixel threshold', async () => {
+    const rng = seededRng(9);
+    const grid = { width: 12, height: 9, data: Float32Array.from({ length: 108 }, () => rng()) };
+    grid.data[4 * 12 + 7] = 3; // one hot cell
+    grid.data[1 * 12 + 1] = 2.5; // and another, far from it
+    const features = { data: new Float32Array(108 * 2), channels: 2, width: 12, height: 9 };
+    const image = { width: 130, height: 100 };
+    const roi = { left: 10, top: 5, width: 100, height: 80 };
+    const classes = [{ name: 'dent', color: '#FF0000' }];
+    const s = await segment(grid, features, image, roi, { classes, prototypes: new Float32Array(2), pixelThreshold: 1.5 });
+    const { data, info } = await sharp(s.mask.png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([130, 100]);
+    const expected = pixelMap(grid, roi);
+    let marked = 0;
+    for (let y = 0; y < 100; y++)
+      for (let x = 0; x < 130; x++) {
+        const inRoi = x >= 10 && x < 110 && y >= 5 && y < 85;
+        const want = inRoi && expected.data[(y - 5) * 100 + (x - 10)] >= 1.5;
+        const o = (y * 130 + x) * info.channels;
+        const red = data[o] === 255 && data[o + 1] === 0 && data[o + 2] === 0;
+        expect(red).toBe(want);
+        if (want) marked++;
+      }
+    expect(marked).toBeGreaterThan(0);
+    expect(s.anomalies[1]).toEqual({ name: 'dent', color: '#FF0000', totalPercentageArea: marked / (130 * 100) });
+
+    const none = await segment({ ...grid, data: new Float32Array(108) }, features, image, roi, { classes, prototypes: new Float32Array(2), pixelThreshold: 1.5 });
+    expect(none.anomalies).toEqual([{ name: 'background', color: '#FFFFFF', totalPercentageArea: 1 }]);
   });
 });

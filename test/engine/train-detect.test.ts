@@ -133,3 +133,18 @@ test('bad input to detect gets a typed error and leaves the model working', asyn
   await expect(model.detect(tiny)).rejects.toMatchObject({ code: 'IMAGE_DIMENSIONS_OUT_OF_RANGE' });
   expect((await model.detect(good)).isAnomalous).toBe(false);
 });
+
+test('a training that fails on a bad image names it and leaves the stored model intact', async () => {
+  const before = await readFile(join(modelDir, 'model.json'), 'utf8');
+  const manifest = join(dir.path, 'train.manifest');
+  const broken = join(dir.path, 'broken.manifest');
+  const truncated = join(dir.path, 'images', 'truncated.png');
+  await writeFile(truncated, (await png(textureRgb(77))).subarray(0, 300));
+  const line = JSON.stringify({ 'source-ref': 'images/truncated.png', 'anomaly-label': 0, 'anomaly-label-metadata': { 'class-name': 'normal' } });
+  await writeFile(broken, (await readFile(manifest, 'utf8')) + line + '\n');
+  const failed = trainModel({ train: await readDataset(broken) }, modelDir, { resolution: 128, testFraction: 0 });
+  await expect(failed).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringContaining('truncated.png') });
+  expect(await readFile(join(modelDir, 'model.json'), 'utf8')).toBe(before);
+  const reloaded = await AnomalyModel.load(modelDir);
+  await reloaded.close();
+});

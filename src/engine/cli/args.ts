@@ -1,5 +1,4 @@
 import type { ExtractorSpec } from '../features/extractor';
-import { DEFAULT_EXTRACTOR } from '../features/extractor';
 import type { Box } from '../image/decode';
 
 /** Turns CLI strings into engine options, refusing anything malformed with a usage error. */
@@ -18,7 +17,8 @@ export function parseRoi(value: string | undefined): 'auto' | 'none' | Box | und
 
 export function parseExtractor(name: string | undefined, layers: string | undefined): ExtractorSpec | undefined {
   const list = layers?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!name || name === 'mobilenet-v2') return list ? { kind: 'mobilenet-v2', layers: list } : name ? DEFAULT_EXTRACTOR : undefined;
+  // Without --layers the trainer picks MobileNetV2 layers for the input resolution.
+  if (!name || name === 'mobilenet-v2') return list ? { kind: 'mobilenet-v2', layers: list } : undefined;
   if (name === 'handcrafted') return { kind: 'handcrafted' };
   if (name.startsWith('onnx:')) {
     if (!list) throw new UsageError('--extractor onnx:<file> needs --layers naming the tensors to use as features.');

@@ -2,6 +2,7 @@ import { imageLimits, type Config } from '../../config';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../errors';
 import { AnomalyModel, toLookoutResult } from '../detector';
+import { renderHeatMap } from '../heatmap';
 import { UsageError } from './args';
 
 export async function runDetect(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
@@ -17,6 +18,7 @@ export async function runDetect(positionals: string[], v: Record<string, unknown
   try {
     const r = await model.detect(bytes);
     if (v.mask && r.mask) await writeFile(v.mask as string, r.mask.png);
+    if (v.heatmap) await writeFile(v.heatmap as string, await renderHeatMap(r));
     const out: Record<string, unknown> = { DetectAnomalyResult: toLookoutResult(r) };
     if (v.verbose) out.Score = { value: r.score, threshold: r.threshold };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');

@@ -28,6 +28,7 @@ Commands:
       --bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).
   detect <model-dir> <image>          Score one PNG or JPEG; prints a DetectAnomalyResult.
       --mask <file.png>               Also write the anomaly mask (segmentation models).
+      --heatmap <file.png>            Also write the anomaly heat map (blue normal, red anomalous).
       --verbose                       Include the raw score and threshold.
   eval <model-dir> <dataset>          Image AUROC, precision/recall/F1 at the model's threshold,
                                       pixel AUROC (with masks) and detect latency.
@@ -45,6 +46,7 @@ export const options = {
   seed: { type: 'string' },
   bucket: { type: 'string', multiple: true },
   mask: { type: 'string' },
+  heatmap: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -30,7 +30,8 @@ function open(bytes: Uint8Array, limits: ImageLimits) {
   return sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'warning', pages: 1 });
 }
 
-async function decoding<T>(work: () => Promise<T>): Promise<T> {
+/** Runs a libvips call, turning its errors into INVALID_IMAGE with the first line of its reason. */
+export async function decoding<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
