@@ -18,7 +18,7 @@ async function build(variant, M, D) {
     g.op('ReduceMin', [p], { axes: [1], keepdims: 0 }, 'out');
   }
   g.output('out', ['n']);
-  return ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  return ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: +(process.env.T||2), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
 }
 (async () => {
   const M = 3283, D = 120, N = 1728;

@@ -7,8 +7,8 @@ import { sessionOptions } from '../onnx/session';
  * with the bank baked in: ||q - b||^2 = ||b||^2 - 2 b.q + ||q||^2, minimised over the bank.
  * The matrix product is where the time goes (one core does ~180 GFLOP/s in ORT and ~1 in JS).
  *
- * Queries arrive channel-major ([dims, n], as the feature head writes them), so the product is
- * bank [m, dims] x queries [dims, n] and needs no transpose.
+ * Queries arrive channel-major ([dims, n], as the feature head writes them); Gemm reads them
+ * transposed for free.
  *
  * A per-row `penalty` input lets training score a normal image against the bank without the
  * rows that image contributed (leave-one-image-out), which is how the threshold is calibrated
@@ -22,7 +22,7 @@ export class NearestNeighbourIndex {
     readonly dims: number,
     readonly size: number,
   ) {
-    this.noPenalty = new ort.Tensor('float32', new Float32Array(size), [size, 1]);
+    this.noPenalty = new ort.Tensor('float32', new Float32Array(size), [1, size]);
   }
 
   /** `bank` holds `size` rows of `dims` floats. */
@@ -37,15 +37,17 @@ export class NearestNeighbourIndex {
     }
     const g = new GraphBuilder('nearest_neighbour');
     const q = g.input('queries', [dims, 'n']);
-    const penalty = g.input('penalty', [size, 1]);
-    // One Gemm computes -2 b.q + (||b||^2 + penalty) for every pair; the -2 is folded into the
-    // stored bank so no extra pass runs over the [bank, queries] matrix.
-    const scaledBank = new Float32Array(bank.length);
-    for (let i = 0; i < bank.length; i++) scaledBank[i] = -2 * bank[i];
-    const b = g.floats('bank_times_minus_two', [size, dims], scaledBank);
-    const offset = g.op('Add', [g.floats('bank_norms', [size, 1], norms), penalty]);
-    const partial = g.op('Gemm', [b, q, offset]);
-    const nearest = g.op('ReduceMin', [partial], { axes: [0], keepdims: 0 });
+    const penalty = g.input('penalty', [1, size]);
+    // One Gemm computes -2 q.b + (||b||^2 + penalty) for every pair, queries as rows so the
+    // minimum runs along the contiguous last axis (1728 queries x 3283 rows: 46 -> 32 ms here).
+    // The bank is stored transposed and pre-scaled by -2, so no extra pass runs over the
+    // [queries, bank] matrix.
+    const scaledBankT = new Float32Array(bank.length);
+    for (let r = 0; r < size; r++) for (let k = 0; k < dims; k++) scaledBankT[k * size + r] = -2 * bank[r * dims + k];
+    const b = g.floats('bank_t_times_minus_two', [dims, size], scaledBankT);
+    const offset = g.op('Add', [g.floats('bank_norms', [1, size], norms), penalty]);
+    const partial = g.op('Gemm', [q, b, offset], { transA: 1 });
+    const nearest = g.op('ReduceMin', [partial], { axes: [1], keepdims: 0 });
     const qn = g.op('ReduceSumSquare', [q], { axes: [0], keepdims: 0 });
     const sq = g.op('Add', [nearest, qn]);
     // Rounding can leave tiny negatives where a query equals a bank row.
@@ -62,7 +64,7 @@ export class NearestNeighbourIndex {
    * holds a large value for each bank row to ignore and 0 elsewhere.
    */
   async distances(queries: Float32Array, n: number, excludeRows?: Float32Array): Promise<Float32Array> {
-    const penalty = excludeRows ? new ort.Tensor('float32', excludeRows, [this.size, 1]) : this.noPenalty;
+    const penalty = excludeRows ? new ort.Tensor('float32', excludeRows, [1, this.size]) : this.noPenalty;
     const out = new Float32Array(n);
     const chunk = Math.max(64, Math.floor((16 * 1024 * 1024) / this.size));
     for (let start = 0; start < n; start += chunk) {
