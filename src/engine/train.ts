@@ -5,7 +5,7 @@ import { calibrate } from './calibration';
 import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
-import { defaultExtractor, getExtractor, type ExtractorSpec } from './features/extractor';
+import { defaultProfile, getExtractor, type ExtractorSpec } from './features/extractor';
 import { roiToPixels, type Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, readImageHeader, type ImageLimits } from './image/image-header';
 import { auroc, bestPixelThreshold, confusionAt, pixelAuroc } from './metrics';
@@ -32,7 +32,7 @@ export interface TrainOptions {
   resolution?: number;
   /** 'auto' learns a region from the normals; 'none' scores the whole frame; or a fractional box. */
   roi?: 'auto' | 'none' | Box;
-  /** Share of normal patches the greedy coreset keeps. */
+  /** Share of normal patches the greedy coreset keeps; by default chosen for the input resolution. */
   coresetRatio?: number;
   maxBankRows?: number;
   blurSigma?: number;
@@ -43,7 +43,7 @@ export interface TrainOptions {
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
 }
 
-export const TRAIN_DEFAULTS = { coresetRatio: 0.1, maxBankRows: 16_384, blurSigma: 1, testFraction: 0.2, seed: 42 } as const;
+export const TRAIN_DEFAULTS = { maxBankRows: 16_384, blurSigma: 1, testFraction: 0.2, seed: 42 } as const;
 const MIN_NORMALS = 3;
 /** Bank rows a leave-one-out penalty adds: larger than any real squared distance. */
 const EXCLUDED = 1e12;
@@ -103,7 +103,9 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     }
     const region = roiToPixels(roi, firstHeader);
     const input = chooseInputSize(region, o.resolution);
-    const spec = o.extractor ?? defaultExtractor(input);
+    const profile = defaultProfile(input);
+    const spec = o.extractor ?? profile.extractor;
+    const coresetRatio = o.coresetRatio ?? profile.coresetRatio;
     const extractor = await getExtractor(spec);
     const setup: ScoringSetup = { extractor, input, roi, blurSigma: o.blurSigma, limits: o.limits };
 
@@ -123,7 +125,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     const all = new Float32Array(normalFeatures.length * perImage * dims);
     normalFeatures.forEach((f, i) => all.set(toRows(f.features.data, dims, perImage), i * perImage * dims));
     const totalRows = normalFeatures.length * perImage;
-    const k = Math.min(totalRows, Math.max(Math.min(1024, totalRows), Math.min(o.maxBankRows, Math.round(totalRows * o.coresetRatio))));
+    const k = Math.min(totalRows, Math.max(Math.min(1024, totalRows), Math.min(o.maxBankRows, Math.round(totalRows * coresetRatio))));
     progress({ stage: 'coreset', done: 0, total: k });
     const chosen = greedyCoreset(all, dims, k, seededRng(o.seed));
     const bank = takeRows(all, dims, chosen);

@@ -117,6 +117,7 @@ describe('command line', () => {
     expect(await main(['train'])).toBe(1);
     expect(await main(['bogus'])).toBe(1);
     expect(await main(['train', 'x', '--out', 'y', '--roi', '2,0,1,1'])).toBe(1);
+    expect(await main(['train', 'x', '--out', 'y', '--coreset-ratio', '0'])).toBe(1);
     const image = join(dir.path, 'usage-probe.png');
     await writeFile(image, await png(textureRgb(9300)));
     expect(await main(['detect', join(dir.path, 'no-model'), image])).toBe(2);

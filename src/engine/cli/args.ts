@@ -43,3 +43,10 @@ export function parseBuckets(values: string[] | undefined): Record<string, strin
   }
   return out;
 }
+
+export function parseRatio(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`${flag} takes a number above 0 and at most 1.`);
+  return n;
+}

@@ -24,6 +24,8 @@ Commands:
       --roi <auto|none|l,t,w,h>       Region of interest; fractions of the image (default auto).
       --extractor <name>              mobilenet-v2 (default), handcrafted, or onnx:<file>.
       --layers <a,b,...>              Feature layers of the extractor.
+      --coreset-ratio <r>             Share of normal patches kept in the memory bank
+                                      (default 0.05, or 0.1 at 512 px and more).
       --seed <n>                      Seed for the split and the coreset (default 42).
       --bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).
   detect <model-dir> <image>          Score one PNG or JPEG; prints a DetectAnomalyResult.
@@ -44,6 +46,7 @@ export const options = {
   extractor: { type: 'string' },
   layers: { type: 'string' },
   seed: { type: 'string' },
+  'coreset-ratio': { type: 'string' },
   bucket: { type: 'string', multiple: true },
   mask: { type: 'string' },
   heatmap: { type: 'string' },

@@ -2,7 +2,7 @@ import { imageLimits, type Config } from '../../config';
 import { resolve } from 'node:path';
 import { readDataset } from '../dataset/folder';
 import { trainModel } from '../train';
-import { parseBuckets, parseExtractor, parsePositiveInt, parseRoi, UsageError } from './args';
+import { parseBuckets, parseExtractor, parsePositiveInt, parseRatio, parseRoi, UsageError } from './args';
 
 export async function runTrain(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [dataset] = positionals;
@@ -15,6 +15,7 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
     resolution: parsePositiveInt(v.resolution as string | undefined, '--resolution'),
     roi: parseRoi(v.roi as string | undefined),
     seed: parsePositiveInt(v.seed as string | undefined, '--seed'),
+    coresetRatio: parseRatio(v['coreset-ratio'] as string | undefined, '--coreset-ratio'),
     limits: imageLimits(config),
   };
   const train = await readDataset(dataset, { buckets });
