@@ -15,6 +15,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { concatArrays } from '../src/engine/arrays';
 import { readDataset } from '../src/engine/dataset/folder';
 import { readMaskLabels } from '../src/engine/dataset/masks';
 import type { Dataset, DatasetEntry } from '../src/engine/dataset/types';
@@ -100,12 +101,6 @@ async function benchDataset(set: (typeof SETS)[number], options: TrainOptions) {
   }
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;
-  const concat = <T extends Float32Array | Uint8Array>(p: T[], make: (n: number) => T) => {
-    const out = make(p.reduce((s, a) => s + a.length, 0));
-    let o = 0;
-    for (const a of p) (out.set(a, o), (o += a.length));
-    return out;
-  };
 
   const fullDir = join(tmpdir(), `bench-${set.name}-full-${process.pid}`);
   const t0 = performance.now();
@@ -125,7 +120,7 @@ async function benchDataset(set: (typeof SETS)[number], options: TrainOptions) {
     f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
     precision,
     recall,
-    pixelAuroc: pixScores.length ? pixelAuroc(concat(pixScores, (n) => new Float32Array(n)), concat(pixLabels, (n) => new Uint8Array(n))) : null,
+    pixelAuroc: pixScores.length ? pixelAuroc(concatArrays(pixScores, (n) => new Float32Array(n)), concatArrays(pixLabels, (n) => new Uint8Array(n))) : null,
     detectMs: { p50, p95: quantile(detectMs, 0.95) },
     backboneMs: { p50: b50 },
     detectOverBackbone: p50 / b50,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { concatArrays } from './arrays';
 import { readMaskLabels } from './dataset/masks';
 import type { DatasetEntry } from './dataset/types';
 import type { AnomalyModel } from './detector';
@@ -42,17 +43,11 @@ export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[]
     }
     progress({ done: latencies.length, total: entries.length });
   }
-  const concat = <T extends Float32Array | Uint8Array>(parts: T[], make: (n: number) => T): T => {
-    const out = make(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) (out.set(p, o), (o += p.length));
-    return out;
-  };
   return {
     images: { normal: normal.length, anomaly: anomaly.length },
     imageAuroc: auroc(normal, anomaly),
     ...confusionAt(normal, anomaly, model.header.threshold),
-    pixelAuroc: pixelScores.length ? pixelAuroc(concat(pixelScores, (n) => new Float32Array(n)), concat(pixelLabels, (n) => new Uint8Array(n))) : null,
+    pixelAuroc: pixelScores.length ? pixelAuroc(concatArrays(pixelScores, (n) => new Float32Array(n)), concatArrays(pixelLabels, (n) => new Uint8Array(n))) : null,
     latencyMs: latencies.length ? { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) } : { p50: 0, p95: 0 },
     threshold: model.header.threshold,
   };

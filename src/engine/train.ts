@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors';
+import { concatArrays } from './arrays';
 import { calibrate } from './calibration';
 import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
@@ -161,7 +162,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
           pixelLabels.push(labels.map((v) => (v ? 1 : 0)));
         }
         prototypes = classPrototypes(samples, classes.length, dims);
-        const pixelThreshold = bestPixelThreshold(concat(pixelScores), concatU8(pixelLabels)) ?? calibration.threshold;
+        const pixelThreshold = bestPixelThreshold(concatArrays(pixelScores, (n) => new Float32Array(n)), concatArrays(pixelLabels, (n) => new Uint8Array(n))) ?? calibration.threshold;
         segmentation = { classes, pixelThreshold, prototypesSha256: sha256(prototypes) };
       }
 
@@ -181,7 +182,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
           scores.push(pixelMap(testScored[i].grid, input).data);
           labels.push(e.mask ? (await readMaskLabels(e.mask, classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
         }
-        pixel = pixelAuroc(concat(scores), concatU8(labels));
+        pixel = pixelAuroc(concatArrays(scores, (n) => new Float32Array(n)), concatArrays(labels, (n) => new Uint8Array(n)));
       }
 
       const counts = countLabels(train);
@@ -214,18 +215,4 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     if (isAppError(err)) throw err;
     throw new AppError('TRAINING_FAILED', `Training failed: ${(err as Error).message}`, {}, { cause: err });
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
-}
-
-function concatU8(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
 }
