@@ -8,6 +8,23 @@ import { z } from 'zod';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** `kid:secret` pairs, comma separated, newest (the signing key) first. */
+const maskKeys = z
+  .string()
+  .transform((v, ctx) => {
+    const keys = v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+      const i = pair.indexOf(':');
+      return { id: pair.slice(0, i), secret: pair.slice(i + 1) };
+    });
+    for (const k of keys) {
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(k.id)) ctx.addIssue({ code: 'custom', message: `key id "${k.id}" must be 1-32 letters, digits, _ or -` });
+      if (k.secret.length < 32) ctx.addIssue({ code: 'custom', message: `the secret of key "${k.id}" must have at least 32 characters` });
+    }
+    if (!keys.length) ctx.addIssue({ code: 'custom', message: 'no keys given' });
+    return keys;
+  })
+  .optional();
+
 const schema = z
   .object({
     /** Threads each ONNX Runtime session may use for one inference. */
@@ -20,6 +37,34 @@ const schema = z
     IMAGE_MIN_SIDE: int(64, 1, 4096),
     IMAGE_MAX_SIDE: int(4096, 64, 16_384),
     IMAGE_MAX_PIXELS: int(4096 * 4096, 4096, 268_402_689),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** HTTP port; GraphQL answers at /graphql. */
+    PORT: int(4000, 0, 65_535),
+    HOST: z.string().default('0.0.0.0'),
+    /** Base of mask URLs as clients see them; by default taken from the request's Host. */
+    PUBLIC_BASE_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Largest upload, and most files in one request. */
+    MAX_UPLOAD_BYTES: int(8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    MAX_UPLOAD_FILES: int(16, 1, 256),
+    /** Detector backend: the embedded engine, or a Lookout for Vision endpoint through the AWS SDK. */
+    BACKEND: z.enum(['local', 'lookoutvision']).default('local'),
+    /** Train and serve the demo model at start-up (local backend). */
+    DEMO_MODEL: z.stringbool().default(true),
+    /** Redis for the result cache and cross-replica single-flight; unset: in-process memory. */
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    CACHE_KEY_PREFIX: z.string().max(64).default('lookout:'),
+    CACHE_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
+    /** Bound of the in-memory cache (results and masks), in bytes. */
+    CACHE_MAX_BYTES: int(256 * 1024 * 1024, 1024 * 1024, 16 * 1024 * 1024 * 1024),
+    /** Redis commands fail over to "miss" after this long (a Redis outage costs at most this). */
+    REDIS_COMMAND_TIMEOUT_MS: int(100, 10, 10_000),
+    /** How long a detection holds its cross-replica lock, and how long others wait for it. */
+    SINGLE_FLIGHT_LOCK_MS: int(30_000, 100, 600_000),
+    MASK_URL_KEYS: maskKeys,
+    MASK_URL_TTL_SECONDS: int(900, 1, 604_800),
+    /** Concurrent backend calls one batch request may make. */
+    BATCH_CONCURRENCY: int(2, 1, 64),
   })
   .superRefine((c, ctx) => {
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });

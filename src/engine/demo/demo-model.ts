@@ -9,8 +9,11 @@ import { writeSegmentationDataset } from './synthetic';
  * code, so a newcomer sees a verdict, anomaly types, areas and a mask on the first try with no
  * dataset and no download. Trained once and kept under the data folder.
  */
+/** The demo model is version 1 of this project. */
+export const DEMO_PROJECT = 'demo';
+
 export async function ensureDemoModel(dataDir: string, log: (line: string) => void = () => {}): Promise<string> {
-  const modelDir = join(dataDir, 'models', 'demo');
+  const modelDir = join(dataDir, 'projects', DEMO_PROJECT, 'models', '1');
   try {
     await access(join(modelDir, 'model.json'));
     return modelDir;

@@ -1,0 +1,50 @@
+import type { ImageInput } from '../image-input';
+
+/**
+ * The seam between the gateway and whatever detects: the embedded engine (`local`) or a
+ * Lookout for Vision endpoint (`lookoutvision`). Both answer in Lookout for Vision's terms.
+ */
+
+export type ModelStatus = 'TRAINING' | 'TRAINED' | 'TRAINING_FAILED' | 'STARTING_HOSTING' | 'HOSTED' | 'HOSTING_FAILED' | 'STOPPING_HOSTING' | 'DELETING';
+
+export interface ModelInfo {
+  projectName: string;
+  /** Always concrete ("1", "2", ...). */
+  version: string;
+  status: ModelStatus;
+  type: 'CLASSIFICATION' | 'SEGMENTATION';
+  createdAt: Date | null;
+  performance: {
+    f1Score: number | null;
+    precision: number | null;
+    recall: number | null;
+    imageAuroc: number | null;
+    pixelAuroc: number | null;
+    testNormalImages: number;
+    testAnomalyImages: number;
+  } | null;
+  anomalyTypes: { name: string; color: string }[];
+}
+
+export interface BackendDetection {
+  isAnomalous: boolean;
+  confidence: number;
+  /** Segmentation models: `background` first. */
+  anomalies?: { name: string; color: string; totalPercentageArea: number }[];
+  /** Segmentation models: the PNG mask, the size of the input. */
+  mask?: { png: Buffer; width: number; height: number };
+}
+
+export interface DetectorBackend {
+  /** Part of every cache key: answers of different backends never mix. */
+  readonly id: string;
+  listProjects(): Promise<string[]>;
+  /** Newest first; MODEL_NOT_FOUND for an unknown project. */
+  listModels(projectName: string): Promise<ModelInfo[]>;
+  /** `version` may be `latest`; null when there is no such model. */
+  describeModel(projectName: string, version: string): Promise<ModelInfo | null>;
+  detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection>;
+  /** For /readyz. */
+  ready(): Promise<{ ok: boolean; detail?: string; queueDepth?: number }>;
+  close(): Promise<void>;
+}

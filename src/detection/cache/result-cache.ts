@@ -1,0 +1,19 @@
+/**
+ * Where detection results and their mask PNGs are kept between requests: Redis when configured
+ * (shared by replicas), otherwise an in-process LRU. Every failure is a miss: the cache makes
+ * answers faster, never makes them fail.
+ */
+export interface ResultCache {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<Buffer | null>;
+  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
+  /**
+   * Takes a short lock (`SET NX PX`): true for the caller that got it. Used so that replicas
+   * sharing a cache make one backend call per image and model.
+   */
+  lock(key: string, ttlMs: number): Promise<boolean>;
+  unlock(key: string): Promise<void>;
+  /** For /readyz: whether the cache answers now. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import type { DetectorBackend, ModelInfo } from './backends/backend';
+import type { ResultCache } from './cache/result-cache';
+import { detectionId } from './detection-id';
+import type { ImageInput } from './image-input';
+import { SingleFlight } from './single-flight';
+
+/** What the cache keeps for a detection (the mask PNG is stored beside it). */
+export interface StoredDetection {
+  id: string;
+  imageSha256: string;
+  backend: string;
+  projectName: string;
+  version: string;
+  isAnomalous: boolean;
+  confidence: number;
+  anomalies: { name: string; color: string; totalPercentageArea: number }[] | null;
+  mask: { width: number; height: number } | null;
+  createdAt: string;
+}
+
+export interface DetectionOutcome {
+  detection: StoredDetection;
+  cached: boolean;
+}
+
+export interface DetectionServiceOptions {
+  ttlSeconds: number;
+  lockMs: number;
+  log: Logger;
+  /** How often a replica waiting on another's lock looks for the result. */
+  pollMs?: number;
+}
+
+const detKey = (id: string) => `det:${id}`;
+const maskKey = (id: string) => `mask:${id}`;
+
+/**
+ * One detection's path: resolve the model to a concrete version, look in the cache, make at
+ * most one backend call per image and model (in this process by sharing the promise, across
+ * replicas by a short Redis lock whose losers wait for the winner's result), store the result
+ * and its mask with a TTL.
+ */
+export class DetectionService {
+  private readonly flights = new SingleFlight<DetectionOutcome>();
+  /** Backend calls made by this process (reported in /readyz and used by tests). */
+  backendCalls = 0;
+
+  constructor(
+    readonly backend: DetectorBackend,
+    readonly cache: ResultCache,
+    private readonly options: DetectionServiceOptions,
+  ) {}
+
+  async resolveModel(projectName: string, version: string): Promise<ModelInfo> {
+    const model = await this.backend.describeModel(projectName, version);
+    if (!model) {
+      throw new AppError('MODEL_NOT_FOUND', `Project "${projectName}" has no model version "${version}".`, { projectName, modelVersion: version });
+    }
+    return model;
+  }
+
+  async detect(image: ImageInput, projectName: string, modelVersion: string, signal?: AbortSignal): Promise<DetectionOutcome> {
+    const model = await this.resolveModel(projectName, modelVersion);
+    const id = detectionId(image.sha256, this.backend.id, model.projectName, model.version);
+    const hit = await this.get(id);
+    if (hit) return { detection: hit, cached: true };
+    const { promise } = this.flights.do(id, () => this.computeOnce(id, image, model, signal));
+    return promise;
+  }
+
+  async get(id: string): Promise<StoredDetection | null> {
+    const raw = await this.cache.get(detKey(id));
+    if (!raw) return null;
+    try {
+      return JSON.parse(raw.toString('utf8')) as StoredDetection;
+    } catch {
+      return null; // a damaged entry is a miss
+    }
+  }
+
+  mask(id: string): Promise<Buffer | null> {
+    return this.cache.get(maskKey(id));
+  }
+
+  private async computeOnce(id: string, image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<DetectionOutcome> {
+    const { lockMs, pollMs = 50 } = this.options;
+    const deadline = Date.now() + lockMs;
+    while (Date.now() < deadline) {
+      if (await this.cache.lock(id, lockMs)) {
+        try {
+          // Another replica may have finished between our miss and our lock.
+          const done = await this.get(id);
+          if (done) return { detection: done, cached: true };
+          return { detection: await this.run(id, image, model, signal), cached: false };
+        } finally {
+          await this.cache.unlock(id);
+        }
+      }
+      await sleep(pollMs, undefined, { signal }).catch(() => {
+        throw new AppError('ABORTED');
+      });
+      const done = await this.get(id);
+      if (done) return { detection: done, cached: true };
+    }
+    // The lock holder neither finished nor let go in time: answer rather than wait forever.
+    this.options.log.warn({ id }, 'single-flight lock timed out; detecting without it');
+    return { detection: await this.run(id, image, model, signal), cached: false };
+  }
+
+  private async run(id: string, image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<StoredDetection> {
+    this.backendCalls++;
+    const r = await this.backend.detect(image, model, signal);
+    const detection: StoredDetection = {
+      id,
+      imageSha256: image.sha256,
+      backend: this.backend.id,
+      projectName: model.projectName,
+      version: model.version,
+      isAnomalous: r.isAnomalous,
+      confidence: r.confidence,
+      anomalies: r.anomalies ?? null,
+      mask: r.mask ? { width: r.mask.width, height: r.mask.height } : null,
+      createdAt: new Date().toISOString(),
+    };
+    // The mask goes first, so a cached result whose mask is missing means eviction, not a race.
+    if (r.mask) await this.cache.set(maskKey(id), r.mask.png, this.options.ttlSeconds);
+    await this.cache.set(detKey(id), Buffer.from(JSON.stringify(detection)), this.options.ttlSeconds);
+    return detection;
+  }
+}

@@ -1,0 +1,45 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { ModelInfo } from '../detection/backends/backend';
+import type { DetectionService } from '../detection/detection-service';
+import type { MaskSigner } from '../masks/mask-signer';
+
+/** Long-lived services, built once at start-up. */
+export interface Services {
+  config: Config;
+  detections: DetectionService;
+  signer: MaskSigner;
+  log: Logger;
+}
+
+/** Per-request state: loaders must not outlive a request, or one client's view leaks to another. */
+export interface GraphQLContext {
+  services: Services;
+  log: Logger;
+  /** Origin that mask URLs are built on (PUBLIC_BASE_URL, or the request's own). */
+  baseUrl: string;
+  models: DataLoader<string, ModelInfo | null>;
+  signal?: AbortSignal;
+}
+
+export const modelKey = (projectName: string, version: string) => `${projectName}\u0000${version}`;
+
+export function createContext(services: Services, options: { baseUrl: string; log?: Logger; signal?: AbortSignal }): GraphQLContext {
+  const { detections } = services;
+  return {
+    services,
+    log: options.log ?? services.log,
+    baseUrl: services.config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? options.baseUrl,
+    signal: options.signal,
+    // Resolving a model reads its header; a response that names one model fifty times reads it once.
+    models: new DataLoader(async (keys) =>
+      Promise.all(
+        keys.map((k) => {
+          const [project, version] = k.split('\u0000');
+          return detections.backend.describeModel(project, version);
+        }),
+      ),
+    ),
+  };
+}

@@ -1,0 +1,25 @@
+import { GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import type { Resolvers } from '../__generated__/resolvers-types';
+import { mapErrors } from '../errors';
+import { Mutation } from './mutation';
+import { Query } from './query';
+import { Anomaly, DetectionResult, Model, Project } from './types';
+
+const DateTime = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  serialize: (v) => (v instanceof Date ? v : new Date(String(v))).toISOString(),
+  parseValue: (v) => new Date(String(v)),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null as never),
+});
+
+export const resolvers: Resolvers = mapErrors({
+  Upload: GraphQLUpload,
+  DateTime,
+  Query,
+  Mutation,
+  DetectionResult,
+  Anomaly,
+  Model,
+  Project,
+} as Resolvers);

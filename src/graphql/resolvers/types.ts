@@ -1,0 +1,50 @@
+import { AppError } from '../../errors';
+import { maskPath } from '../../masks/mask-paths';
+import type { AnomalyResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
+import { modelKey, type GraphQLContext } from '../context';
+import type { MaskParent } from '../mappers';
+
+export const DetectionResult: DetectionResultResolvers = {
+  async __resolveReference(ref, ctx) {
+    const detection = await ctx.services.detections.get(ref.id);
+    return detection && { detection, cached: true };
+  },
+  id: (p) => p.detection.id,
+  imageSha256: (p) => p.detection.imageSha256,
+  source: () => ({ type: 'direct' }),
+  isAnomalous: (p) => p.detection.isAnomalous,
+  confidence: (p) => p.detection.confidence,
+  cached: (p) => p.cached,
+  anomalies: (p) => p.detection.anomalies?.map((a) => ({ detection: p.detection, ...a })) ?? null,
+  anomalyMask: (p, _a, ctx) => (p.detection.mask ? signedMask(ctx, p.detection.id, 'all', p.detection.mask) : null),
+  async model(p, _a, ctx) {
+    const model = await ctx.models.load(modelKey(p.detection.projectName, p.detection.version));
+    // A model deleted since the detection was cached is still the one that answered.
+    if (!model) throw new AppError('MODEL_NOT_FOUND', `Model ${p.detection.projectName}/${p.detection.version} no longer exists.`);
+    return model;
+  },
+};
+
+export const Anomaly: AnomalyResolvers = {
+  name: (a) => a.name,
+  pixelAnomaly: (a) => ({ totalPercentageArea: a.totalPercentageArea, color: a.color }),
+  mask: (a, _a, ctx) => (a.name === 'background' || !a.detection.mask ? null : signedMask(ctx, a.detection.id, a.name, a.detection.mask)),
+};
+
+/** URLs are signed when a response is written: the cached result lives longer than any URL. */
+function signedMask(ctx: GraphQLContext, detectionId: string, name: string, size: { width: number; height: number }): MaskParent {
+  const expiresAt = new Date((Math.floor(Date.now() / 1000) + ctx.services.config.MASK_URL_TTL_SECONDS) * 1000);
+  const path = maskPath(detectionId, name);
+  return { url: `${ctx.baseUrl}${path}?${ctx.services.signer.sign(path, expiresAt)}`, expiresAt, ...size, contentType: 'image/png' };
+}
+
+export const Model: ModelResolvers = {
+  __resolveReference(ref, ctx) {
+    return ctx.models.load(modelKey(ref.projectName, ref.version));
+  },
+};
+
+export const Project: ProjectResolvers = {
+  __resolveReference: (ref) => ({ name: ref.name }),
+  models: (p, _a, ctx) => ctx.services.detections.backend.listModels(p.name),
+};

@@ -1,0 +1,19 @@
+import type { FileUpload } from 'graphql-upload-minimal';
+import { AppError } from '../../errors';
+import { imageLimits } from '../../config';
+import { checkImage, readImageStream, type ImageInput } from '../../detection/image-input';
+import type { GraphQLContext } from '../context';
+
+/** Turns one Upload argument into a checked image: bounded read, sha256, format and size checks. */
+export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: GraphQLContext): Promise<ImageInput> {
+  let file: FileUpload;
+  try {
+    file = await upload;
+  } catch (err) {
+    throw new AppError('BAD_USER_INPUT', `The upload could not be read: ${(err as Error).message}`);
+  }
+  if (!file || typeof file.createReadStream !== 'function') throw new AppError('BAD_USER_INPUT', 'Expected a file upload (multipart request).');
+  const config = ctx.services.config;
+  const { bytes, sha256 } = await readImageStream(file.createReadStream(), config.MAX_UPLOAD_BYTES);
+  return checkImage(bytes, sha256, file.mimetype, imageLimits(config));
+}

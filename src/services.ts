@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { imageLimits, type Config } from './config';
+import type { DetectorBackend } from './detection/backends/backend';
+import { LocalBackend } from './detection/backends/local-backend';
+import { MemoryCache } from './detection/cache/memory-cache';
+import { RedisCache } from './detection/cache/redis-cache';
+import type { ResultCache } from './detection/cache/result-cache';
+import { DetectionService } from './detection/detection-service';
+import { ensureDemoModel } from './engine/demo/demo-model';
+import type { Services } from './graphql/context';
+import { MaskSigner } from './masks/mask-signer';
+
+/** Builds the long-lived services from the validated config, in dependency order. */
+export async function createServices(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Services & { close(): Promise<void> }> {
+  const dataDir = resolve(config.DATA_DIR);
+  if (config.BACKEND === 'lookoutvision') {
+    throw new Error('BACKEND=lookoutvision is not available yet; use BACKEND=local');
+  }
+  if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
+  const backend: DetectorBackend = new LocalBackend(dataDir, { threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
+
+  const cache: ResultCache = config.REDIS_URL
+    ? new RedisCache(config.REDIS_URL, config.CACHE_KEY_PREFIX, config.REDIS_COMMAND_TIMEOUT_MS, log)
+    : new MemoryCache(config.CACHE_MAX_BYTES);
+
+  let signer: MaskSigner;
+  if (config.MASK_URL_KEYS) signer = new MaskSigner(config.MASK_URL_KEYS);
+  else {
+    log.warn('MASK_URL_KEYS is not set: mask URLs are signed with a random key of this process; replicas behind one address need a shared key');
+    signer = MaskSigner.ephemeral();
+  }
+  const detections = new DetectionService(backend, cache, { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: config.SINGLE_FLIGHT_LOCK_MS, log });
+  return {
+    config,
+    detections,
+    signer,
+    log,
+    async close() {
+      await backend.close();
+      await cache.close();
+    },
+  };
+}
