@@ -78,8 +78,11 @@ export async function createGateway(services: Services & { close(): Promise<void
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     async stop() {
-      await apollo.stop(); // the drain plugin closes the server after in-flight requests finish
-      await services.close();
+      try {
+        await apollo.stop(); // the drain plugin closes the server after in-flight requests finish
+      } finally {
+        await services.close();
+      }
     },
   };
 }

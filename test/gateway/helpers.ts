@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { ensureDemoModel } from '../../src/engine/demo/demo-model';
+import { createGateway, type Gateway } from '../../src/server';
+import { createServices } from '../../src/services';
+
+/**
+ * A gateway on a real socket (port 0) with its own data folder holding the demo model, which is
+ * trained once per data folder. Everything it opens is closed by `stop`.
+ */
+export async function dataDirWithDemoModel(): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'lookout-gw-'));
+  await ensureDemoModel(path);
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+export interface Running {
+  gateway: Gateway;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(dataDir: string, env: Record<string, string> = {}): Promise<Running> {
+  const config = loadConfig({ DATA_DIR: dataDir, DEMO_MODEL: 'false', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env });
+  const gateway = await createGateway(await createServices(config, pino({ level: 'silent' })));
+  const port = await gateway.listen(0, '127.0.0.1');
+  return { gateway, url: `http://127.0.0.1:${port}`, stop: () => gateway.stop() };
+}
+
+export const DETECT = `mutation Detect($image: Upload!, $project: String!, $version: String) {
+  detectAnomalies(input: { image: $image, projectName: $project, modelVersion: $version }) {
+    id imageSha256 isAnomalous confidence cached source { type }
+    model { projectName version status type }
+    anomalies { name pixelAnomaly { totalPercentageArea color } mask { url width height } }
+    anomalyMask { url expiresAt width height contentType }
+  }
+}`;
+
+/** A GraphQL multipart request (the spec's operations / map / files), as browsers send it. */
+export function multipart(query: string, variables: Record<string, unknown>, files: { path: string; bytes: Buffer; type?: string; name?: string }[]): FormData {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query, variables }));
+  form.append('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [f.path]]))));
+  files.forEach((f, i) => form.append(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.type ?? 'image/png' }), f.name ?? `image-${i}.png`));
+  return form;
+}
+
+export async function postMultipart(url: string, form: FormData, headers: Record<string, string> = { 'apollo-require-preflight': 'true' }) {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', body: form, headers });
+  const text = await res.text();
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+export function detect(url: string, bytes: Buffer, opts: { project?: string; version?: string; type?: string; headers?: Record<string, string> } = {}) {
+  return postMultipart(url, multipart(DETECT, { image: null, project: opts.project ?? 'demo', version: opts.version }, [{ path: 'variables.image', bytes, type: opts.type }]), opts.headers);
+}
