@@ -63,6 +63,8 @@ const schema = z
     SINGLE_FLIGHT_LOCK_MS: int(30_000, 100, 600_000),
     MASK_URL_KEYS: maskKeys,
     MASK_URL_TTL_SECONDS: int(900, 1, 604_800),
+    /** GraphiQL at /graphql in a browser; by default on except in production. */
+    GRAPHIQL: z.stringbool().optional(),
     /** Concurrent backend calls one batch request may make. */
     BATCH_CONCURRENCY: int(2, 1, 64),
   })
@@ -70,7 +72,7 @@ const schema = z
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });
   });
 
-export type Config = Readonly<z.infer<typeof schema>>;
+export type Config = Readonly<z.infer<typeof schema> & { GRAPHIQL: boolean }>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -86,7 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  return Object.freeze(parsed.data);
+  const c = parsed.data;
+  return Object.freeze({ ...c, GRAPHIQL: c.GRAPHIQL ?? c.NODE_ENV !== 'production' });
 }
 
 export function imageLimits(c: Config) {

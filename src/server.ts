@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GRAPHIQL_ASSETS_PATH, graphiqlAssets, graphiqlLandingPage } from './http/graphiql';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
@@ -41,7 +42,11 @@ export async function createGateway(services: Services & { close(): Promise<void
     introspection: config.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: config.NODE_ENV !== 'production',
     formatError: formatError(log, config.NODE_ENV === 'production'),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+      config.GRAPHIQL ? graphiqlLandingPage('/graphql') : ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
 
@@ -49,6 +54,7 @@ export async function createGateway(services: Services & { close(): Promise<void
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(services));
   app.get('/masks/:id/:name.png', maskRoute(services.signer, services.detections, log));
+  if (config.GRAPHIQL) app.use(GRAPHIQL_ASSETS_PATH, graphiqlAssets());
   // Order matters: the CSRF check must run before the upload parser reads any file.
   app.use(
     '/graphql',
