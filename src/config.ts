@@ -63,6 +63,14 @@ const schema = z
     SINGLE_FLIGHT_LOCK_MS: int(30_000, 100, 600_000),
     MASK_URL_KEYS: maskKeys,
     MASK_URL_TTL_SECONDS: int(900, 1, 604_800),
+    /** The `lookoutvision` backend: any endpoint speaking the service's protocol (unset: AWS). */
+    LOOKOUTVISION_ENDPOINT: z.url().optional(),
+    /** Region for signing and for the AWS endpoint; falls back to the SDK's AWS_REGION. */
+    LOOKOUTVISION_REGION: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    LOOKOUTVISION_CONNECT_TIMEOUT_MS: int(2_000, 100, 60_000),
+    LOOKOUTVISION_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
+    LOOKOUTVISION_MAX_ATTEMPTS: int(3, 1, 10),
+    AWS_REGION: z.string().optional(),
     /** GraphiQL at /graphql in a browser; by default on except in production. */
     GRAPHIQL: z.stringbool().optional(),
     /** Concurrent backend calls one batch request may make. */
@@ -70,6 +78,9 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });
+    if (c.BACKEND === 'lookoutvision' && !c.LOOKOUTVISION_REGION && !c.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['LOOKOUTVISION_REGION'], message: 'BACKEND=lookoutvision needs LOOKOUTVISION_REGION or AWS_REGION' });
+    }
   });
 
 export type Config = Readonly<z.infer<typeof schema> & { GRAPHIQL: boolean }>;

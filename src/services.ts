@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { imageLimits, type Config } from './config';
 import type { DetectorBackend } from './detection/backends/backend';
 import { LocalBackend } from './detection/backends/local-backend';
+import { LookoutVisionBackend } from './detection/backends/lookoutvision-backend';
 import { MemoryCache } from './detection/cache/memory-cache';
 import { RedisCache } from './detection/cache/redis-cache';
 import type { ResultCache } from './detection/cache/result-cache';
@@ -14,11 +15,19 @@ import { MaskSigner } from './masks/mask-signer';
 /** Builds the long-lived services from the validated config, in dependency order. */
 export async function createServices(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Services & { close(): Promise<void> }> {
   const dataDir = resolve(config.DATA_DIR);
+  let backend: DetectorBackend;
   if (config.BACKEND === 'lookoutvision') {
-    throw new Error('BACKEND=lookoutvision is not available yet; use BACKEND=local');
+    backend = new LookoutVisionBackend({
+      endpoint: config.LOOKOUTVISION_ENDPOINT,
+      region: config.LOOKOUTVISION_REGION ?? config.AWS_REGION,
+      connectTimeoutMs: config.LOOKOUTVISION_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: config.LOOKOUTVISION_REQUEST_TIMEOUT_MS,
+      maxAttempts: config.LOOKOUTVISION_MAX_ATTEMPTS,
+    });
+  } else {
+    if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
+    backend = new LocalBackend(dataDir, { threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
   }
-  if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
-  const backend: DetectorBackend = new LocalBackend(dataDir, { threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
 
   const cache: ResultCache = config.REDIS_URL
     ? new RedisCache(config.REDIS_URL, config.CACHE_KEY_PREFIX, config.REDIS_COMMAND_TIMEOUT_MS, log)

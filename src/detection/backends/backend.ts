@@ -12,7 +12,8 @@ export interface ModelInfo {
   /** Always concrete ("1", "2", ...). */
   version: string;
   status: ModelStatus;
-  type: 'CLASSIFICATION' | 'SEGMENTATION';
+  /** Null where the backend does not say. */
+  type: 'CLASSIFICATION' | 'SEGMENTATION' | null;
   createdAt: Date | null;
   performance: {
     f1Score: number | null;

@@ -112,7 +112,8 @@ export type Model = {
   performance: Maybe<ModelPerformance>;
   projectName: Scalars['String']['output'];
   status: ModelStatus;
-  type: ModelType;
+  /** Null where the backend does not say (Lookout for Vision's API does not). */
+  type: Maybe<ModelType>;
   /** A concrete version: "1", "2", ... */
   version: Scalars['String']['output'];
 };
@@ -421,7 +422,7 @@ export type ModelResolvers<ContextType = GraphQLContext, ParentType extends Reso
   performance?: Resolver<Maybe<ResolversTypes['ModelPerformance']>, ParentType, ContextType>;
   projectName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ModelStatus'], ParentType, ContextType>;
-  type?: Resolver<ResolversTypes['ModelType'], ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['ModelType']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
