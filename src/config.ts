@@ -47,6 +47,8 @@ const schema = z
     /** Largest upload, and most files in one request. */
     MAX_UPLOAD_BYTES: int(8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     MAX_UPLOAD_FILES: int(16, 1, 256),
+    /** Uploads read into memory at once; the rest wait in their sockets. */
+    UPLOAD_READ_CONCURRENCY: int(16, 1, 1024),
     /** Detector backend: the embedded engine, or a Lookout for Vision endpoint through the AWS SDK. */
     BACKEND: z.enum(['local', 'lookoutvision']).default('local'),
     /** Train and serve the demo model at start-up (local backend). */

@@ -9,6 +9,7 @@ import { RedisCache } from './detection/cache/redis-cache';
 import type { ResultCache } from './detection/cache/result-cache';
 import { DetectionService } from './detection/detection-service';
 import { ensureDemoModel } from './engine/demo/demo-model';
+import { WorkQueue } from './engine/work-queue';
 import type { Services } from './graphql/context';
 import { MaskSigner } from './masks/mask-signer';
 
@@ -45,6 +46,7 @@ export async function createServices(config: Config, log: Logger = pino({ level:
     detections,
     signer,
     log,
+    uploadGate: new WorkQueue(config.UPLOAD_READ_CONCURRENCY, Number.MAX_SAFE_INTEGER),
     async close() {
       await backend.close();
       await cache.close();

@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { ModelInfo } from '../detection/backends/backend';
-import type { DetectionService } from '../detection/detection-service';
+import type { DetectionService, StoredDetection } from '../detection/detection-service';
+import type { WorkQueue } from '../engine/work-queue';
 import type { MaskSigner } from '../masks/mask-signer';
 
 /** Long-lived services, built once at start-up. */
@@ -11,6 +12,8 @@ export interface Services {
   detections: DetectionService;
   signer: MaskSigner;
   log: Logger;
+  /** Bounds how many uploads are read into memory at once. */
+  uploadGate: WorkQueue;
 }
 
 /** Per-request state: loaders must not outlive a request, or one client's view leaks to another. */
@@ -20,6 +23,8 @@ export interface GraphQLContext {
   /** Origin that mask URLs are built on (PUBLIC_BASE_URL, or the request's own). */
   baseUrl: string;
   models: DataLoader<string, ModelInfo | null>;
+  /** Cached detections by id: a router asking for fifty entities reads each once. */
+  detections: DataLoader<string, StoredDetection | null>;
   signal?: AbortSignal;
 }
 
@@ -41,5 +46,6 @@ export function createContext(services: Services, options: { baseUrl: string; lo
         }),
       ),
     ),
+    detections: new DataLoader(async (ids) => Promise.all(ids.map((id) => detections.get(id)))),
   };
 }

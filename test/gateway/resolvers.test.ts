@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { Upload } from 'graphql-upload-minimal';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
@@ -18,7 +19,7 @@ let apollo: ApolloServer<GraphQLContext>;
 beforeAll(async () => {
   data = await dataDirWithDemoModel();
   services = await createServices(loadConfig({ DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
-  apollo = new ApolloServer<GraphQLContext>({ schema: buildSchema() });
+  apollo = new ApolloServer<GraphQLContext>({ schema: buildSchema(), plugins: [ApolloServerPluginInlineTraceDisabled()] });
   await apollo.start();
 });
 

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { isAppError } from '../../errors';
+import { WorkQueue } from '../../engine/work-queue';
 import type { ImageInput } from '../../detection/image-input';
 import type { DetectionOutcome } from '../../detection/detection-service';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
@@ -18,18 +19,31 @@ export const Mutation: MutationResolvers = {
     // Fail fast on the model, once for the whole batch, before reading any file.
     await ctx.services.detections.resolveModel(input.projectName, version);
     const loader = batchLoader(ctx, input.projectName, version);
-    const uploads = await Promise.all(input.images);
-    return Promise.all(
-      uploads.map(async (upload, index) => {
-        try {
-          const image = await readUpload(upload, ctx);
-          return { index, result: await loader.load(image), error: null };
-        } catch (err) {
-          if (!isAppError(err)) throw toGraphQLError(err);
-          return { index, result: null, error: { code: err.code, message: err.message } };
-        }
-      }),
-    );
+    // Files arrive one after another in the multipart body, so they are read in that order (a
+    // later file's bytes only flow once the earlier ones are consumed); detections then run
+    // concurrently through the loader.
+    const pending: Promise<{ index: number; result: DetectionOutcome | null; error: { code: string; message: string } | null }>[] = [];
+    const uploads = input.images;
+    for (let index = 0; index < uploads.length; index++) {
+      let image: ImageInput;
+      try {
+        image = await readUpload(uploads[index], ctx);
+      } catch (err) {
+        if (!isAppError(err)) throw toGraphQLError(err);
+        pending.push(Promise.resolve({ index, result: null, error: { code: err.code, message: err.message } }));
+        continue;
+      }
+      pending.push(
+        loader.load(image).then(
+          (result) => ({ index, result, error: null }),
+          (err: unknown) => {
+            if (!isAppError(err)) throw toGraphQLError(err);
+            return { index, result: null, error: { code: err.code, message: err.message } };
+          },
+        ),
+      );
+    }
+    return Promise.all(pending);
   },
 };
 
@@ -39,24 +53,9 @@ export const Mutation: MutationResolvers = {
  * monopolise the backend.
  */
 function batchLoader(ctx: GraphQLContext, projectName: string, version: string) {
-  const limit = ctx.services.config.BATCH_CONCURRENCY;
+  const gate = new WorkQueue(ctx.services.config.BATCH_CONCURRENCY, Number.MAX_SAFE_INTEGER);
   return new DataLoader<ImageInput, DetectionOutcome, string>(
-    async (images) => {
-      const results: (DetectionOutcome | Error)[] = new Array(images.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < images.length) {
-          const i = next++;
-          try {
-            results[i] = await ctx.services.detections.detect(images[i], projectName, version, ctx.signal);
-          } catch (err) {
-            results[i] = err as Error;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(limit, images.length) }, worker));
-      return results;
-    },
+    async (images) => Promise.all(images.map((image) => gate.run(() => ctx.services.detections.detect(image, projectName, version, ctx.signal)).catch((err: Error) => err))),
     { cacheKeyFn: (image) => image.sha256 },
   );
 }

@@ -13,7 +13,7 @@ export const Query: QueryResolvers = {
   },
   async detection(_p, { id }, ctx) {
     if (!isDetectionId(id)) return null;
-    const detection = await ctx.services.detections.get(id);
+    const detection = await ctx.detections.load(id);
     return detection && { detection, cached: true };
   },
 };

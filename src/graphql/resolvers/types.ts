@@ -1,3 +1,4 @@
+import { isDetectionId } from '../../detection/detection-id';
 import { AppError } from '../../errors';
 import { maskPath } from '../../masks/mask-paths';
 import type { AnomalyResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
@@ -6,7 +7,8 @@ import type { MaskParent } from '../mappers';
 
 export const DetectionResult: DetectionResultResolvers = {
   async __resolveReference(ref, ctx) {
-    const detection = await ctx.services.detections.get(ref.id);
+    if (!isDetectionId(ref.id)) return null;
+    const detection = await ctx.detections.load(ref.id);
     return detection && { detection, cached: true };
   },
   id: (p) => p.detection.id,

@@ -14,6 +14,8 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
   }
   if (!file || typeof file.createReadStream !== 'function') throw new AppError('BAD_USER_INPUT', 'Expected a file upload (multipart request).');
   const config = ctx.services.config;
-  const { bytes, sha256 } = await readImageStream(file.createReadStream(), config.MAX_UPLOAD_BYTES);
+  // Images are read in full (to hash and check them), so reads are gated: a burst of large
+  // uploads waits in the sockets (busboy applies backpressure) instead of filling the heap.
+  const { bytes, sha256 } = await ctx.services.uploadGate.run(() => readImageStream(file.createReadStream(), config.MAX_UPLOAD_BYTES), ctx.signal);
   return checkImage(bytes, sha256, file.mimetype, imageLimits(config));
 }

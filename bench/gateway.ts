@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: the gateway's request path against a baseline, in one run.
+ *
+ * (a) cached `detectAnomalies` on a ~100 KiB PNG through the full gateway (Express, upload
+ *     parsing, Apollo, Redis cache hit, signed mask URLs in the response);
+ * (b) plain node:http + busboy that reads and hashes the same multipart body.
+ * Rounds alternate a, b, a, b, ... so machine noise hits both alike; figures are medians over
+ * rounds and the ratio a/b is what the target is about (>= 0.6). Then RSS growth of the gateway
+ * process under 100 concurrent 4 MiB uploads (target <= 300 MB).
+ *
+ * Needs Redis on REDIS_URL (default redis://127.0.0.1:6379) and a build (`npm run bench` does it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import sharp from 'sharp';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = 10;
+const BOUNDARY = '----lookoutbench7d1f';
+const QUERY = 'mutation($f: Upload!){ detectAnomalies(input:{image:$f, projectName:"demo"}){ id isAnomalous confidence cached anomalies{ name pixelAnomaly{ totalPercentageArea } } anomalyMask{ url } } }';
+
+function multipartBody(file: Buffer): Buffer {
+  const part = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  return Buffer.concat([
+    Buffer.from(part('operations', JSON.stringify({ query: QUERY, variables: { f: null } })) + part('map', JSON.stringify({ '0': ['variables.f'] }))),
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="0"; filename="bench.png"\r\nContent-Type: image/png\r\n\r\n`),
+    file,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+}
+
+async function noisePng(side: number): Promise<Buffer> {
+  return sharp({ create: { width: side, height: side, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).png({ compressionLevel: 1 }).toBuffer();
+}
+
+function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function run(url: string, body: Buffer, check: (body: string) => boolean): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  let bad = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' },
+    body,
+    setupClient: (client) => client.on('body', (b: Buffer) => (check(b.toString()) ? undefined : bad++)),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + bad };
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+function rssMb(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)![1]) / 1024);
+}
+
+async function main() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-gw-'));
+  const env = { DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', CACHE_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`, MAX_UPLOAD_BYTES: String(8 * 1024 * 1024) };
+  const gw = await start(join(__dirname, 'servers', 'gateway-server.js'), env);
+  const base = await start(join(__dirname, 'servers', 'busboy-baseline.js'), {});
+  try {
+    const png = await noisePng(184);
+    const body = multipartBody(png);
+    const gwUrl = `http://127.0.0.1:${gw.port}/graphql`;
+    const baseUrl = `http://127.0.0.1:${base.port}/`;
+    // Prime the cache so every measured request is a hit, and check the answer once.
+    const first = await fetch(gwUrl, { method: 'POST', body, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' } });
+    const primed = (await first.json()) as { data?: { detectAnomalies?: { id: string } } };
+    if (!primed.data?.detectAnomalies?.id) throw new Error(`priming failed: ${JSON.stringify(primed)}`);
+    console.log(`image: ${png.length} bytes PNG; multipart body ${body.length} bytes; ${ROUNDS} rounds x ${SECONDS} s per variant, ${CONNECTIONS} connections`);
+    // A short warm-up of each, not counted.
+    await run(gwUrl, body, () => true);
+    await run(baseUrl, body, () => true);
+    const a: Awaited<ReturnType<typeof run>>[] = [];
+    const b: Awaited<ReturnType<typeof run>>[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      a.push(await run(gwUrl, body, (t) => t.includes('"cached":true')));
+      b.push(await run(baseUrl, body, (t) => t.includes('sha256')));
+      console.log(`round ${i + 1}: gateway ${a[i].rps.toFixed(0)} req/s, baseline ${b[i].rps.toFixed(0)} req/s, ratio ${(a[i].rps / b[i].rps).toFixed(2)}`);
+    }
+    const ratio = median(a.map((x, i) => x.rps / b[i].rps));
+    console.log('\nvariant                          req/s   p50 ms  p99 ms  errors');
+    const row = (name: string, r: typeof a) => console.log(`${name.padEnd(32)} ${median(r.map((x) => x.rps)).toFixed(0).padStart(5)}   ${String(median(r.map((x) => x.p50))).padStart(6)}  ${String(median(r.map((x) => x.p99))).padStart(6)}  ${r.reduce((s, x) => s + x.errors, 0)}`);
+    row('(a) gateway, cached detection', a);
+    row('(b) node:http + busboy + sha256', b);
+    console.log(`ratio (a)/(b), median of rounds: ${ratio.toFixed(2)} (target >= 0.6)`);
+
+    // RSS growth under 100 concurrent 4 MiB uploads (the same image: after the first, cache hits;
+    // every upload is still read, bounded and hashed in full).
+    const big = await noisePng(1180);
+    const bigBody = multipartBody(big);
+    const before = await rssMb(gw.child.pid!);
+    let peak = before;
+    const poll = setInterval(() => rssMb(gw.child.pid!).then((m) => (peak = Math.max(peak, m))), 20);
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, () => fetch(gwUrl, { method: 'POST', body: bigBody, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' } }).then((r) => r.status)),
+    );
+    clearInterval(poll);
+    const ok = statuses.filter((s) => s === 200).length;
+    console.log(`\n100 concurrent uploads of ${(big.length / 1048576).toFixed(2)} MiB: ${ok} x 200; RSS ${before.toFixed(0)} MB -> peak ${peak.toFixed(0)} MB, growth ${(peak - before).toFixed(0)} MB (target <= 300 MB)`);
+  } finally {
+    gw.child.kill('SIGTERM');
+    base.child.kill('SIGTERM');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
