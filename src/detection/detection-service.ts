@@ -34,6 +34,15 @@ export interface DetectionServiceOptions {
   pollMs?: number;
 }
 
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AppError('ABORTED'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AppError('ABORTED'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 const detKey = (id: string) => `det:${id}`;
 const maskKey = (id: string) => `mask:${id}`;
 
@@ -67,8 +76,10 @@ export class DetectionService {
     const id = detectionId(image.sha256, this.backend.id, model.projectName, model.version);
     const hit = await this.get(id);
     if (hit) return { detection: hit, cached: true };
-    const { promise } = this.flights.do(id, () => this.computeOnce(id, image, model, signal));
-    return promise;
+    // The shared computation is not tied to any one caller's signal: one client going away must
+    // not fail the forty-nine others waiting on the same image. Each caller stops waiting alone.
+    const { promise } = this.flights.do(id, () => this.computeOnce(id, image, model));
+    return signal ? abortable(promise, signal) : promise;
   }
 
   async get(id: string): Promise<StoredDetection | null> {
@@ -85,7 +96,7 @@ export class DetectionService {
     return this.cache.get(maskKey(id));
   }
 
-  private async computeOnce(id: string, image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<DetectionOutcome> {
+  private async computeOnce(id: string, image: ImageInput, model: ModelInfo): Promise<DetectionOutcome> {
     const { lockMs, pollMs = 50 } = this.options;
     const deadline = Date.now() + lockMs;
     while (Date.now() < deadline) {
@@ -94,25 +105,24 @@ export class DetectionService {
           // Another replica may have finished between our miss and our lock.
           const done = await this.get(id);
           if (done) return { detection: done, cached: true };
-          return { detection: await this.run(id, image, model, signal), cached: false };
+          return { detection: await this.run(id, image, model), cached: false };
         } finally {
           await this.cache.unlock(id);
         }
       }
-      await sleep(pollMs, undefined, { signal }).catch(() => {
-        throw new AppError('ABORTED');
-      });
+      await sleep(pollMs);
       const done = await this.get(id);
       if (done) return { detection: done, cached: true };
     }
     // The lock holder neither finished nor let go in time: answer rather than wait forever.
     this.options.log.warn({ id }, 'single-flight lock timed out; detecting without it');
-    return { detection: await this.run(id, image, model, signal), cached: false };
+    return { detection: await this.run(id, image, model), cached: false };
   }
 
-  private async run(id: string, image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<StoredDetection> {
+  private async run(id: string, image: ImageInput, model: ModelInfo): Promise<StoredDetection> {
     this.backendCalls++;
-    const r = await this.backend.detect(image, model, signal);
+    // Finished even when every caller has gone: the result is cached for their retries.
+    const r = await this.backend.detect(image, model);
     const detection: StoredDetection = {
       id,
       imageSha256: image.sha256,

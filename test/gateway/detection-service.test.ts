@@ -1,0 +1,71 @@
+import pino from 'pino';
+import type { BackendDetection, DetectorBackend, ModelInfo } from '../../src/detection/backends/backend';
+import { MemoryCache } from '../../src/detection/cache/memory-cache';
+import { detectionId } from '../../src/detection/detection-id';
+import { DetectionService } from '../../src/detection/detection-service';
+import type { ImageInput } from '../../src/detection/image-input';
+
+/** The detection path's coordination, with a scripted detector behind the Detector seam. */
+
+const model: ModelInfo = { projectName: 'p', version: '1', status: 'HOSTED', type: 'CLASSIFICATION', createdAt: null, performance: null, anomalyTypes: [] };
+
+function gatedBackend() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const backend: DetectorBackend & { calls: number } = {
+    id: 'scripted',
+    calls: 0,
+    listProjects: async () => ['p'],
+    listModels: async () => [model],
+    describeModel: async (_p, v) => (v === 'latest' || v === '1' ? model : null),
+    async detect(): Promise<BackendDetection> {
+      this.calls++;
+      await gate;
+      return { isAnomalous: true, confidence: 0.9 };
+    },
+    ready: async () => ({ ok: true }),
+    close: async () => {},
+  };
+  return { backend, release };
+}
+
+const image: ImageInput = { bytes: Buffer.from('x'), sha256: 'a'.repeat(64), header: { format: 'png', width: 64, height: 64 } };
+
+test('one caller giving up does not fail the others sharing the detection', async () => {
+  const { backend, release } = gatedBackend();
+  const service = new DetectionService(backend, new MemoryCache(1 << 20), { ttlSeconds: 60, lockMs: 5_000, log: pino({ level: 'silent' }) });
+  const leaving = new AbortController();
+  const first = service.detect(image, 'p', 'latest', leaving.signal);
+  const second = service.detect(image, 'p', '1');
+  await new Promise((r) => setImmediate(r));
+  leaving.abort();
+  await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+  release();
+  await expect(second).resolves.toMatchObject({ cached: false, detection: { isAnomalous: true, version: '1' } });
+  expect(backend.calls).toBe(1);
+  await expect(service.detect(image, 'p', '1')).resolves.toMatchObject({ cached: true });
+});
+
+test('a lock held elsewhere is waited on, and its result is used', async () => {
+  const { backend, release } = gatedBackend();
+  const cache = new MemoryCache(1 << 20);
+  const a = new DetectionService(backend, cache, { ttlSeconds: 60, lockMs: 5_000, log: pino({ level: 'silent' }), pollMs: 5 });
+  const b = new DetectionService(backend, cache, { ttlSeconds: 60, lockMs: 5_000, log: pino({ level: 'silent' }), pollMs: 5 });
+  const fromA = a.detect(image, 'p', '1');
+  await new Promise((r) => setTimeout(r, 20));
+  const fromB = b.detect(image, 'p', '1'); // another "replica": separate in-process flights, shared cache
+  await new Promise((r) => setTimeout(r, 20));
+  release();
+  await expect(fromA).resolves.toMatchObject({ cached: false });
+  await expect(fromB).resolves.toMatchObject({ cached: true });
+  expect(backend.calls).toBe(1);
+});
+
+test('a holder that never finishes does not block others beyond the lock time', async () => {
+  const { backend } = gatedBackend(); // never released: the first call hangs
+  const cache = new MemoryCache(1 << 20);
+  await cache.lock(detectionId(image.sha256, 'scripted', 'p', '1'), 10_000);
+  const quick = { ...backend, calls: 0, detect: async () => ({ isAnomalous: false, confidence: 0.7 }) };
+  const service = new DetectionService(quick, cache, { ttlSeconds: 60, lockMs: 100, log: pino({ level: 'silent' }), pollMs: 10 });
+  await expect(service.detect(image, 'p', '1')).resolves.toMatchObject({ cached: false, detection: { isAnomalous: false } });
+});
