@@ -2,19 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GRAPHIQL_ASSETS_PATH, graphiqlAssets, graphiqlLandingPage } from './http/graphiql';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
-import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import { createContext, type GraphQLContext, type Services } from './graphql/context';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLContext, Services } from './graphql/context';
 import { formatError } from './graphql/errors';
 import { buildSchema } from './graphql/schema';
+import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from './http/graphiql';
+import { graphqlHandler } from './http/graphql-handler';
 import { healthz, readyz } from './http/health';
-import { jsonErrors } from './http/json-errors';
-import { requestLog } from './http/request-log';
-import { requirePreflight } from './http/require-preflight';
+import { startRequestLog } from './http/request-log';
+import { sendJson } from './http/respond';
 import { maskRoute } from './masks/mask-route';
 
 export interface Gateway {
@@ -27,15 +23,15 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
+
 /**
  * One HTTP server, several entrances: /graphql (CSRF check -> upload limits -> Apollo),
- * /masks (signed mask URLs), /healthz and /readyz.
+ * /masks (signed mask URLs), /healthz and /readyz, and GraphiQL's assets.
  */
 export async function createGateway(services: Services & { close(): Promise<void> }): Promise<Gateway> {
   const { config, log } = services;
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     csrfPrevention: true,
@@ -49,30 +45,29 @@ export async function createGateway(services: Services & { close(): Promise<void
     ],
   });
   await apollo.start();
+  const graphql = graphqlHandler(apollo, services);
+  const masks = maskRoute(services.signer, services.detections);
 
-  app.use(requestLog(log));
-  app.get('/healthz', healthz);
-  app.get('/readyz', readyz(services));
-  app.get('/masks/:id/:name.png', maskRoute(services.signer, services.detections, log));
-  if (config.GRAPHIQL) app.use(GRAPHIQL_ASSETS_PATH, graphiqlAssets());
-  // Order matters: the CSRF check must run before the upload parser reads any file.
-  app.use(
-    '/graphql',
-    requirePreflight,
-    graphqlUploadExpress({ maxFileSize: config.MAX_UPLOAD_BYTES, maxFiles: config.MAX_UPLOAD_FILES }),
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const abort = new AbortController();
-        // A client that goes away stops waiting in the detector's queue.
-        res.on('close', () => {
-          if (!res.writableFinished) abort.abort();
-        });
-        return createContext(services, { baseUrl: `${req.protocol}://${req.get('host')}`, log: req.log, signal: abort.signal });
-      },
-    }),
-  );
-  app.use(jsonErrors(log));
+  httpServer.on('request', (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const path = url.pathname;
+    const { log: reqLog } = startRequestLog(log, req, res, path);
+    const route = async (): Promise<void> => {
+      if (path === '/graphql') return graphql(req, res, url.search, reqLog);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });
+      if (path === '/healthz') return healthz(res);
+      if (path === '/readyz') return readyz(services, res);
+      const mask = MASK_PATH.exec(path);
+      if (mask) return masks({ id: mask[1], name: decodeURIComponent(mask[2]), query: url.searchParams }, res, reqLog);
+      if (config.GRAPHIQL && path.startsWith(`${GRAPHIQL_ASSETS_PATH}/`) && serveGraphiqlAsset(path.slice(GRAPHIQL_ASSETS_PATH.length + 1), res)) return;
+      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `Nothing at ${path}; GraphQL answers at /graphql.` } });
+    };
+    route().catch((err) => {
+      reqLog.error({ err }, 'unexpected error');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    });
+  });
 
   return {
     apollo,

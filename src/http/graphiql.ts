@@ -1,6 +1,7 @@
+import { createReadStream } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
-import express, { type Router } from 'express';
 
 /**
  * GraphiQL served entirely from installed packages. Apollo's default landing page loads its
@@ -19,12 +20,16 @@ const ASSETS: Record<string, string> = {
   'react-dom.production.min.js': join(pkgDir('react-dom'), 'umd', 'react-dom.production.min.js'),
 };
 
-export function graphiqlAssets(): Router {
-  const router = express.Router();
-  for (const [name, file] of Object.entries(ASSETS)) {
-    router.get(`/${name}`, (_req, res) => res.sendFile(file, { maxAge: '1d', immutable: true }));
-  }
-  return router;
+/** Serves one of the four files; false when `name` is not one of them. */
+export function serveGraphiqlAsset(name: string, res: ServerResponse): boolean {
+  const file = ASSETS[name];
+  if (!file) return false;
+  res.writeHead(200, {
+    'content-type': name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
+    'cache-control': 'public, max-age=86400, immutable',
+  });
+  createReadStream(file).pipe(res);
+  return true;
 }
 
 function page(endpoint: string): string {

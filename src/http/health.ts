@@ -1,23 +1,21 @@
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Services } from '../graphql/context';
+import { sendJson } from './respond';
 
 /** Liveness: the process answers. */
-export function healthz(_req: Request, res: Response): void {
-  res.json({ status: 'ok' });
+export function healthz(res: ServerResponse): void {
+  sendJson(res, 200, { status: 'ok' });
 }
 
 /**
  * Readiness: the backend can take work and the cache answers. A Redis outage makes the cache
  * "degraded", not the gateway unready: requests still succeed, only slower.
  */
-export function readyz(services: Services) {
-  return async (_req: Request, res: Response): Promise<void> => {
-    const [backend, cacheOk] = await Promise.all([services.detections.backend.ready().catch((err: Error) => ({ ok: false, detail: err.message })), services.detections.cache.ping()]);
-    const body = {
-      status: backend.ok ? (cacheOk ? 'ready' : 'degraded') : 'unavailable',
-      backend: { id: services.detections.backend.id, ...backend },
-      cache: { kind: services.detections.cache.kind, ok: cacheOk },
-    };
-    res.status(backend.ok ? 200 : 503).json(body);
-  };
+export async function readyz(services: Services, res: ServerResponse): Promise<void> {
+  const [backend, cacheOk] = await Promise.all([services.detections.backend.ready().catch((err: Error) => ({ ok: false, detail: err.message })), services.detections.cache.ping()]);
+  sendJson(res, backend.ok ? 200 : 503, {
+    status: backend.ok ? (cacheOk ? 'ready' : 'degraded') : 'unavailable',
+    backend: { id: services.detections.backend.id, ...backend },
+    cache: { kind: services.detections.cache.kind, ok: cacheOk },
+  });
 }

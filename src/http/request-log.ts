@@ -1,28 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    log: Logger;
-    id: string;
-  }
+export interface RequestInfo {
+  id: string;
+  log: Logger;
 }
 
 /**
  * A request id (the caller's `x-request-id` when it sends a sane one) on a child logger that
  * follows the request through cache, lock and backend; one line per finished request.
  */
-export function requestLog(log: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    req.log = log.child({ requestId: req.id });
-    res.setHeader('x-request-id', req.id);
+export function startRequestLog(log: Logger, req: IncomingMessage, res: ServerResponse, path: string): RequestInfo {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  const child = log.child({ requestId: id });
+  if (child.isLevelEnabled('info')) {
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      req.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-    });
-    next();
-  };
+    res.on('finish', () => child.info({ method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request'));
+  }
+  return { id, log: child };
 }
