@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { AppError, ERROR_CODES, isAppError } from '../errors';
+import { ERROR_CODES, isAppError } from '../errors';
 
 /**
  * The one mapping from the error registry to GraphQL: every client-visible error is a
@@ -54,4 +54,3 @@ export function mapErrors<T extends Record<string, unknown>>(resolvers: T): T {
   return out as T;
 }
 
-export { AppError };
