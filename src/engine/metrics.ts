@@ -24,11 +24,8 @@ export function auroc(negatives: ArrayLike<number>, positives: ArrayLike<number>
   return (rankSum - (n1 * (n1 + 1)) / 2) / (n0 * n1);
 }
 
-/**
- * AUROC over many pixels by histogram: exact sorting of millions of values is slow and
- * unnecessary; 4096 bins over the observed range change the figure by well under 0.001.
- */
-export function pixelAuroc(scores: Float32Array, labels: Uint8Array, bins = 4096): number | null {
+/** Histograms of positive and negative scores over the observed range (pixels are many). */
+function labelHistogram(scores: Float32Array, labels: Uint8Array, bins: number) {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < scores.length; i++) {
@@ -45,6 +42,15 @@ export function pixelAuroc(scores: Float32Array, labels: Uint8Array, bins = 4096
     if (labels[i]) (pos[b]++, np++);
     else (neg[b]++, nn++);
   }
+  return { lo, scale, pos, neg, np, nn };
+}
+
+/**
+ * AUROC over many pixels by histogram: exact sorting of millions of values is slow and
+ * unnecessary; 4096 bins over the observed range change the figure by well under 0.001.
+ */
+export function pixelAuroc(scores: Float32Array, labels: Uint8Array, bins = 4096): number | null {
+  const { pos, neg, np, nn } = labelHistogram(scores, labels, bins);
   if (!np || !nn) return null;
   let area = 0;
   let negBelow = 0;
@@ -96,23 +102,8 @@ export function quantile(values: number[], q: number): number {
 
 /** The pixel threshold with the best F1 over a histogram of cut points (pixels are many). */
 export function bestPixelThreshold(scores: Float32Array, labels: Uint8Array, bins = 1024): number | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < scores.length; i++) {
-    if (scores[i] < lo) lo = scores[i];
-    if (scores[i] > hi) hi = scores[i];
-  }
-  if (!(hi > lo)) return null;
-  const pos = new Float64Array(bins);
-  const neg = new Float64Array(bins);
-  const scale = (bins - 1) / (hi - lo);
-  let np = 0;
-  for (let i = 0; i < scores.length; i++) {
-    const b = Math.floor((scores[i] - lo) * scale);
-    if (labels[i]) (pos[b]++, np++);
-    else neg[b]++;
-  }
-  if (!np) return null;
+  const { lo, scale, pos, neg, np } = labelHistogram(scores, labels, bins);
+  if (!scale || !np) return null;
   // Sweep from the top: everything in bins >= b is called anomalous.
   let tp = 0;
   let fp = 0;

@@ -1,5 +1,5 @@
 import { calibrate, verdict } from '../../src/engine/calibration';
-import { auroc, bestF1Threshold, confusionAt, pixelAuroc } from '../../src/engine/metrics';
+import { auroc, bestF1Threshold, bestPixelThreshold, confusionAt, pixelAuroc } from '../../src/engine/metrics';
 import { gaussianBlur, resizeBilinear } from '../../src/engine/scoring/anomaly-map';
 import { greedyCoreset } from '../../src/engine/scoring/coreset';
 import { NearestNeighbourIndex } from '../../src/engine/scoring/knn';
@@ -26,6 +26,15 @@ describe('metrics', () => {
     }
     const exact = auroc([...scores].filter((_, i) => !labels[i]), [...scores].filter((_, i) => labels[i]))!;
     expect(pixelAuroc(scores, labels)).toBeCloseTo(exact, 3);
+  });
+
+  test('the F1-optimal pixel threshold separates separable pixels', () => {
+    const scores = Float32Array.from([0.1, 0.2, 0.3, 0.35, 0.8, 0.9, 1.0]);
+    const labels = Uint8Array.from([0, 0, 0, 0, 1, 1, 1]);
+    const t = bestPixelThreshold(scores, labels)!;
+    expect(t).toBeGreaterThan(0.35);
+    expect(t).toBeLessThanOrEqual(0.8);
+    expect(bestPixelThreshold(scores, new Uint8Array(7))).toBeNull();
   });
 
   test('precision, recall and F1 at a threshold, and the F1-optimal threshold', () => {
