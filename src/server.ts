@@ -51,7 +51,7 @@ export async function createGateway(services: Services & { close(): Promise<void
   httpServer.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const path = url.pathname;
-    const { log: reqLog } = startRequestLog(log, req, res, path);
+    const reqLog = startRequestLog(log, req, res, path);
     const route = async (): Promise<void> => {
       if (path === '/graphql') return graphql(req, res, url.search, reqLog);
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });

@@ -57,7 +57,8 @@ export interface FeatureExtractor {
   extract(image: RgbImage): Promise<FeatureMap>;
 }
 
-const IMAGENET = { mean: [0, 0, 0], std: [1, 1, 1] };
+/** MobileNetV2 from nsfwjs and the handcrafted filters take RGB / 255 with no further normalisation. */
+const UNIT_SCALE = { mean: [0, 0, 0], std: [1, 1, 1] };
 
 class OnnxFeatureExtractor implements FeatureExtractor {
   constructor(
@@ -116,14 +117,14 @@ async function build(spec: ExtractorSpec): Promise<FeatureExtractor> {
     const named = convertKerasToOnnx(loadMobileNetV2(), g, { input, outputs: spec.layers });
     appendFeatureHead(g, spec.layers.map((l) => named.get(l)!), mobileNetGridIndex(spec.layers));
     const session = await ort.InferenceSession.create(g.toBytes(), sessionOptions());
-    return new OnnxFeatureExtractor(spec, `${MOBILENET_V2_SOURCE.package}:${MOBILENET_V2_HASH}`, session, input, IMAGENET);
+    return new OnnxFeatureExtractor(spec, `${MOBILENET_V2_SOURCE.package}:${MOBILENET_V2_HASH}`, session, input, UNIT_SCALE);
   }
   if (spec.kind === 'handcrafted') {
     const g = new GraphBuilder('handcrafted_features');
     const input = g.input('image', [1, 3, 'height', 'width']);
     appendFeatureHead(g, buildHandcraftedBackbone(g, input), 0);
     const session = await ort.InferenceSession.create(g.toBytes(), sessionOptions());
-    return new OnnxFeatureExtractor(spec, `handcrafted:v1:${HANDCRAFTED_LAYERS.join('+')}`, session, input, IMAGENET);
+    return new OnnxFeatureExtractor(spec, `handcrafted:v1:${HANDCRAFTED_LAYERS.join('+')}`, session, input, UNIT_SCALE);
   }
   let bytes: Buffer;
   try {

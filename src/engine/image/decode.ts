@@ -91,16 +91,3 @@ export function roiToPixels(roi: Box | null, image: { width: number; height: num
   const height = Math.max(1, Math.min(image.height - top, Math.round(roi.height * image.height)));
   return { left, top, width, height };
 }
-
-/** Interleaved RGB bytes -> planar float NCHW scaled to [0, 1] (the backbone's preprocessing). */
-export function toNchw(img: RgbImage): Float32Array {
-  const plane = img.width * img.height;
-  const out = new Float32Array(3 * plane);
-  const d = img.data;
-  for (let p = 0, i = 0; p < plane; p++, i += 3) {
-    out[p] = d[i] / 255;
-    out[plane + p] = d[i + 1] / 255;
-    out[2 * plane + p] = d[i + 2] / 255;
-  }
-  return out;
-}
