@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseBucketMap } from './projects/locations';
 
 /**
  * Configuration comes from the environment, is validated once at start-up with every problem
@@ -24,6 +25,33 @@ const maskKeys = z
     return keys;
   })
   .optional();
+
+/** `ACCESS_KEY_ID:secret` pairs, comma separated: who may call the Lookout for Vision endpoint. */
+const accessKeys = z
+  .string()
+  .transform((v, ctx) => {
+    const keys = v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+      const i = pair.indexOf(':');
+      return { accessKeyId: i < 0 ? pair : pair.slice(0, i), secret: i < 0 ? '' : pair.slice(i + 1) };
+    });
+    for (const k of keys) {
+      if (!/^[A-Za-z0-9]{4,128}$/.test(k.accessKeyId)) ctx.addIssue({ code: 'custom', message: `access key id "${k.accessKeyId.slice(0, 24)}" must be 4-128 letters or digits` });
+      if (k.secret.length < 16) ctx.addIssue({ code: 'custom', message: `the secret of ${k.accessKeyId.slice(0, 24)} must have at least 16 characters` });
+    }
+    if (!keys.length) ctx.addIssue({ code: 'custom', message: 'no keys given' });
+    return keys;
+  })
+  .optional();
+
+/** `bucket=folder` pairs, comma separated: where `s3://bucket/...` lives on this machine. */
+const bucketMap = z
+  .string()
+  .transform((v, ctx) => {
+    const { map, problems } = parseBucketMap(v);
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return map;
+  })
+  .default({});
 
 const schema = z
   .object({
@@ -77,6 +105,17 @@ const schema = z
     GRAPHIQL: z.stringbool().optional(),
     /** Concurrent backend calls one batch request may make. */
     BATCH_CONCURRENCY: int(2, 1, 64),
+    /** The gateway's own Lookout for Vision endpoint (/2020-11-20/): who may call it. */
+    LFV_ACCESS_KEYS: accessKeys,
+    /** Region and account in the ARNs the endpoint hands out. */
+    LFV_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
+    LFV_ACCOUNT_ID: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000'),
+    /** Most projects the gateway keeps (ServiceQuotaExceededException beyond). */
+    MAX_PROJECTS: int(100, 1, 100_000),
+    /** Buckets of `s3://` references mapped to folders; unmapped buckets are DATA_DIR/s3/<bucket>. */
+    S3_BUCKETS: bucketMap,
+    /** GraphQL detections start a stopped (TRAINED) model instead of refusing. */
+    AUTOSTART_MODELS: z.stringbool().default(true),
   })
   .superRefine((c, ctx) => {
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });

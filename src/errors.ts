@@ -3,30 +3,42 @@
  *
  * Every layer throws `AppError` with a code from here; the GraphQL layer turns it into a
  * `GraphQLError` with `extensions.code`, the Lookout for Vision layer into an AWS exception, and
- * both derive the HTTP status from this table rather than choosing one on the spot. Anything that
- * is not an `AppError` is unexpected: it is logged and masked.
+ * both derive the HTTP status (and the AWS exception name) from this table rather than choosing
+ * one on the spot. Anything that is not an `AppError` is unexpected: it is logged and masked.
  */
 export const ERROR_CODES = {
-  BAD_USER_INPUT: { status: 400, message: 'The request is invalid.' },
-  INVALID_IMAGE: { status: 400, message: 'The file is not a readable PNG or JPEG image.' },
-  UNSUPPORTED_IMAGE_FORMAT: { status: 415, message: 'Only PNG and JPEG images are accepted.' },
-  IMAGE_DIMENSIONS_OUT_OF_RANGE: { status: 400, message: 'The image size is outside the accepted range.' },
-  IMAGE_TOO_MANY_PIXELS: { status: 413, message: 'The image has more pixels than the accepted maximum.' },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the accepted maximum.' },
-  DATASET_INVALID: { status: 400, message: 'The dataset or manifest could not be read.' },
-  MASK_INVALID: { status: 400, message: 'An anomaly mask could not be read.' },
-  MODEL_NOT_FOUND: { status: 404, message: 'No such model.' },
-  MODEL_NOT_RUNNING: { status: 409, message: 'The model is not running.' },
-  MODEL_CORRUPT: { status: 500, message: 'The model files are damaged.' },
-  MODEL_INCOMPATIBLE: { status: 500, message: 'The model was made by an incompatible engine.' },
-  TRAINING_FAILED: { status: 422, message: 'Training failed.' },
-  QUEUE_FULL: { status: 429, message: 'The detector is busy; retry shortly.' },
-  THROTTLED: { status: 429, message: 'Too many requests; retry shortly.' },
-  ABORTED: { status: 499, message: 'The request was cancelled.' },
-  FORBIDDEN: { status: 403, message: 'Access denied.' },
-  UPSTREAM_ERROR: { status: 502, message: 'The detector backend failed.' },
-  INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  BAD_USER_INPUT: { status: 400, aws: 'ValidationException', message: 'The request is invalid.' },
+  INVALID_IMAGE: { status: 400, aws: 'ValidationException', message: 'The file is not a readable PNG or JPEG image.' },
+  UNSUPPORTED_IMAGE_FORMAT: { status: 415, aws: 'ValidationException', message: 'Only PNG and JPEG images are accepted.' },
+  IMAGE_DIMENSIONS_OUT_OF_RANGE: { status: 400, aws: 'ValidationException', message: 'The image size is outside the accepted range.' },
+  IMAGE_TOO_MANY_PIXELS: { status: 413, aws: 'ValidationException', message: 'The image has more pixels than the accepted maximum.' },
+  PAYLOAD_TOO_LARGE: { status: 413, aws: 'ValidationException', message: 'The upload is larger than the accepted maximum.' },
+  DATASET_INVALID: { status: 400, aws: 'ValidationException', message: 'The dataset or manifest could not be read.' },
+  MASK_INVALID: { status: 400, aws: 'ValidationException', message: 'An anomaly mask could not be read.' },
+  PROJECT_NOT_FOUND: { status: 404, aws: 'ResourceNotFoundException', message: 'No such project.' },
+  DATASET_NOT_FOUND: { status: 404, aws: 'ResourceNotFoundException', message: 'No such dataset.' },
+  MODEL_NOT_FOUND: { status: 404, aws: 'ResourceNotFoundException', message: 'No such model.' },
+  MODEL_NOT_RUNNING: { status: 409, aws: 'ConflictException', message: 'The model is not running.' },
+  RESOURCE_CONFLICT: { status: 409, aws: 'ConflictException', message: 'The resource is in a state that does not allow this.' },
+  IDEMPOTENCY_CONFLICT: { status: 409, aws: 'ConflictException', message: 'The client token was used before with other parameters.' },
+  QUOTA_EXCEEDED: { status: 402, aws: 'ServiceQuotaExceededException', message: 'A quota would be exceeded.' },
+  MODEL_CORRUPT: { status: 500, aws: 'InternalServerException', message: 'The model files are damaged.' },
+  MODEL_INCOMPATIBLE: { status: 500, aws: 'InternalServerException', message: 'The model was made by an incompatible engine.' },
+  TRAINING_FAILED: { status: 422, aws: 'ValidationException', message: 'Training failed.' },
+  QUEUE_FULL: { status: 429, aws: 'ThrottlingException', message: 'The detector is busy; retry shortly.' },
+  THROTTLED: { status: 429, aws: 'ThrottlingException', message: 'Too many requests; retry shortly.' },
+  ABORTED: { status: 499, aws: 'InternalServerException', message: 'The request was cancelled.' },
+  FORBIDDEN: { status: 403, aws: 'AccessDeniedException', message: 'Access denied.' },
+  // Request signing (the Lookout for Vision endpoint). The names are the ones AWS's front end
+  // answers with; the SDKs treat InvalidSignatureException as a clock-skew hint and retry once.
+  MISSING_AUTHENTICATION: { status: 403, aws: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+  UNKNOWN_ACCESS_KEY: { status: 403, aws: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
+  INVALID_SIGNATURE: { status: 403, aws: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' },
+  UNKNOWN_OPERATION: { status: 404, aws: 'UnknownOperationException', message: 'No operation answers this method and path.' },
+  ENDPOINT_DISABLED: { status: 403, aws: 'AccessDeniedException', message: 'The Lookout for Vision endpoint is off.' },
+  UPSTREAM_ERROR: { status: 502, aws: 'InternalServerException', message: 'The detector backend failed.' },
+  INTERNAL_SERVER_ERROR: { status: 500, aws: 'InternalServerException', message: 'Unexpected error.' },
+} as const satisfies Record<string, { status: number; aws: string; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -1,9 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLContext, Services } from './graphql/context';
+import { COMPAT_PREFIX, compatHandler, endpointMode, type EndpointMode } from './compat/compat-handler';
 import { formatError } from './graphql/errors';
 import { buildSchema } from './graphql/schema';
 import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from './http/graphiql';
@@ -27,7 +29,8 @@ const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
 
 /**
  * One HTTP server, several entrances: /graphql (CSRF check -> upload limits -> Apollo),
- * /masks (signed mask URLs), /healthz and /readyz, and GraphiQL's assets.
+ * /2020-11-20/ (the Lookout for Vision protocol), /masks (signed mask URLs), /healthz and
+ * /readyz, and GraphiQL's assets.
  */
 export async function createGateway(services: Services & { close(): Promise<void> }): Promise<Gateway> {
   const { config, log } = services;
@@ -47,6 +50,8 @@ export async function createGateway(services: Services & { close(): Promise<void
   await apollo.start();
   const graphql = graphqlHandler(apollo, services);
   const masks = maskRoute(services.signer, services.detections);
+  const compat = compatHandler(services);
+  announceEndpoint(endpointMode(services), log);
 
   httpServer.on('request', (req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -54,6 +59,7 @@ export async function createGateway(services: Services & { close(): Promise<void
     const reqLog = startRequestLog(log, req, res, path);
     const route = async (): Promise<void> => {
       if (path === '/graphql') return graphql(req, res, url.search, reqLog);
+      if (path.startsWith(COMPAT_PREFIX)) return compat(req, res, url, reqLog);
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, res);
@@ -86,4 +92,14 @@ export async function createGateway(services: Services & { close(): Promise<void
       }
     },
   };
+}
+
+/** Anonymous access is for a newcomer's first minutes; nobody should run it by accident. */
+function announceEndpoint(mode: EndpointMode, log: Logger): void {
+  if (!mode.on) log.warn(`Lookout for Vision endpoint ${COMPAT_PREFIX} is OFF: ${mode.why}`);
+  else if (mode.anonymous) {
+    log.warn(
+      `Lookout for Vision endpoint ${COMPAT_PREFIX} is in ANONYMOUS mode: LFV_ACCESS_KEYS is not set, so any signature (or none) is accepted and anyone who reaches this port can create, train and delete models. Set LFV_ACCESS_KEYS=KEYID:secret before exposing it.`,
+    );
+  } else log.info(`Lookout for Vision endpoint ${COMPAT_PREFIX} verifies AWS Signature V4 against LFV_ACCESS_KEYS`);
 }

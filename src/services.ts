@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { imageLimits, type Config } from './config';
 import type { DetectorBackend } from './detection/backends/backend';
@@ -10,13 +10,20 @@ import type { ResultCache } from './detection/cache/result-cache';
 import { DetectionService } from './detection/detection-service';
 import { ensureDemoModel } from './engine/demo/demo-model';
 import { WorkQueue } from './engine/work-queue';
-import type { Services } from './graphql/context';
+import { EnginePool } from './engine/worker/engine-pool';
+import type { ProjectServices, Services } from './graphql/context';
+import { IdempotencyStore } from './projects/idempotency';
+import { Buckets } from './projects/locations';
+import { ModelLifecycle } from './projects/model-lifecycle';
+import { ProjectStore } from './projects/project-store';
+import { ProjectRegistry } from './projects/registry';
 import { MaskSigner } from './masks/mask-signer';
 
 /** Builds the long-lived services from the validated config, in dependency order. */
 export async function createServices(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Services & { close(): Promise<void> }> {
   const dataDir = resolve(config.DATA_DIR);
   let backend: DetectorBackend;
+  let projects: ProjectServices | null = null;
   if (config.BACKEND === 'lookoutvision') {
     backend = new LookoutVisionBackend({
       endpoint: config.LOOKOUTVISION_ENDPOINT,
@@ -27,7 +34,18 @@ export async function createServices(config: Config, log: Logger = pino({ level:
     });
   } else {
     if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
-    backend = new LocalBackend(dataDir, { threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
+    const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
+    const store = new ProjectStore(dataDir);
+    await store.load();
+    const registry = new ProjectRegistry(store, {
+      scope: { region: config.LFV_REGION, accountId: config.LFV_ACCOUNT_ID },
+      buckets: new Buckets(config.S3_BUCKETS, dataDir),
+      maxProjects: config.MAX_PROJECTS,
+    });
+    const models = new ModelLifecycle(registry, pool, log);
+    await models.recover();
+    projects = { registry, models, idempotency: await IdempotencyStore.open(join(dataDir, 'client-tokens.json')) };
+    backend = new LocalBackend(pool, registry, models);
   }
 
   const cache: ResultCache = config.REDIS_URL
@@ -44,6 +62,7 @@ export async function createServices(config: Config, log: Logger = pino({ level:
   return {
     config,
     detections,
+    projects,
     signer,
     log,
     uploadGate: new WorkQueue(config.UPLOAD_READ_CONCURRENCY, Number.MAX_SAFE_INTEGER),

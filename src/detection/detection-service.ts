@@ -43,6 +43,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+export function notRunning(model: ModelInfo): AppError {
+  const id = `${model.projectName}/${model.version}`;
+  return new AppError('MODEL_NOT_RUNNING', `The model ${id} is ${model.status}; start it first.`, { resourceType: 'MODEL', resourceId: id, status: model.status });
+}
+
 const detKey = (id: string) => `det:${id}`;
 const maskKey = (id: string) => `mask:${id}`;
 
@@ -73,6 +78,8 @@ export class DetectionService {
 
   async detect(image: ImageInput, projectName: string, modelVersion: string, signal?: AbortSignal): Promise<DetectionOutcome> {
     const model = await this.resolveModel(projectName, modelVersion);
+    // Before the cache: a stopped model must not keep answering from its old results.
+    if (model.status !== 'HOSTED') throw notRunning(model);
     const id = detectionId(image.sha256, this.backend.id, model.projectName, model.version);
     const hit = await this.get(id);
     if (hit) return { detection: hit, cached: true };

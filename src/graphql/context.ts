@@ -5,11 +5,22 @@ import type { ModelInfo } from '../detection/backends/backend';
 import type { DetectionService, StoredDetection } from '../detection/detection-service';
 import type { WorkQueue } from '../engine/work-queue';
 import type { MaskSigner } from '../masks/mask-signer';
+import type { IdempotencyStore } from '../projects/idempotency';
+import type { ModelLifecycle } from '../projects/model-lifecycle';
+import type { ProjectRegistry } from '../projects/registry';
+
+/** Projects, datasets and model lifecycles: the embedded engine's (null with another backend). */
+export interface ProjectServices {
+  registry: ProjectRegistry;
+  models: ModelLifecycle;
+  idempotency: IdempotencyStore;
+}
 
 /** Long-lived services, built once at start-up. */
 export interface Services {
   config: Config;
   detections: DetectionService;
+  projects: ProjectServices | null;
   signer: MaskSigner;
   log: Logger;
   /** Bounds how many uploads are read into memory at once. */

@@ -65,7 +65,8 @@ test('a classification answer has no anomalies and no mask', async () => {
 });
 
 test.each([
-  ['a model that is not hosted ("latest" is version 2, TRAINED)', 'factory', 'MODEL_NOT_RUNNING', 409, 1],
+  // Refused before any detect call (and before the cache): the model's status says it all.
+  ['a model that is not hosted ("latest" is version 2, TRAINED)', 'factory', 'MODEL_NOT_RUNNING', 409, 0],
   ['an unknown project', 'nowhere', 'MODEL_NOT_FOUND', 404, 0],
   ['access denied', 'denied', 'FORBIDDEN', 403, 1],
   ['a server error, after the standard retries', 'broken', 'UPSTREAM_ERROR', 502, 3],

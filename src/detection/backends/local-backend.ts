@@ -1,72 +1,74 @@
-import { AppError } from '../../errors';
-import type { ImageLimits } from '../../engine/image/image-header';
-import { EnginePool } from '../../engine/worker/engine-pool';
+import { AppError, isAppError } from '../../errors';
+import type { EnginePool } from '../../engine/worker/engine-pool';
+import type { ModelLifecycle } from '../../projects/model-lifecycle';
+import { modelDir } from '../../projects/project-store';
+import type { ProjectRegistry } from '../../projects/registry';
+import { modelNotFound } from '../../projects/resources';
+import { notRunning } from '../detection-service';
 import type { ImageInput } from '../image-input';
 import type { BackendDetection, DetectorBackend, ModelInfo } from './backend';
-import { listProjects, listVersions, modelDir, notFound, readHeader, toModelInfo } from './local-registry';
 
 /**
- * How long a model lookup is reused. Every detection resolves its model (a directory listing, a
- * header read and a schema check): at hundreds of cached answers a second that disk work was
- * the largest cost in the request path. Models change rarely, and whoever changes them calls
- * `invalidate`.
+ * How often a miss may look on disk again. Models the CLI trains into the data folder while the
+ * gateway runs appear without a restart, and a client asking for unknown models in a loop costs
+ * at most one directory read per project per interval.
  */
-const MODEL_LOOKUP_TTL_MS = 2_000;
+const RESCAN_INTERVAL_MS = 2_000;
 
-/** The embedded engine as a backend: models on disk, detection in the engine's worker thread. */
+/**
+ * The embedded engine as a backend: models and their statuses come from the project registry
+ * (the same state the Lookout for Vision endpoint manages), detection runs in the engine's
+ * worker thread, and only a HOSTED model answers.
+ */
 export class LocalBackend implements DetectorBackend {
   readonly id = 'local';
-  readonly pool: EnginePool;
-  private readonly lookups = new Map<string, { value: Promise<ModelInfo | null>; expires: number }>();
+  private readonly rescans = new Map<string, number>();
 
   constructor(
-    private readonly dataDir: string,
-    options: { threads: number; queueLimit: number; limits: ImageLimits },
-  ) {
-    this.pool = new EnginePool(options);
-  }
+    readonly pool: EnginePool,
+    private readonly registry: ProjectRegistry,
+    private readonly models: ModelLifecycle,
+  ) {}
 
-  listProjects(): Promise<string[]> {
-    return listProjects(this.dataDir);
+  async listProjects(): Promise<string[]> {
+    return this.registry.listProjects().map((s) => s.project.name);
   }
 
   async listModels(projectName: string): Promise<ModelInfo[]> {
-    const versions = await listVersions(this.dataDir, projectName);
-    if (!versions) throw notFound(projectName);
-    return Promise.all(versions.map(async (v) => toModelInfo(projectName, v, await readHeader(this.dataDir, projectName, v))));
+    await this.rescanOnMiss(projectName, null);
+    try {
+      return await Promise.all(this.models.list(projectName).map((m) => this.models.info(projectName, m)));
+    } catch (err) {
+      throw asModelLookup(err);
+    }
   }
 
-  describeModel(projectName: string, version: string): Promise<ModelInfo | null> {
-    const key = `${projectName}\u0000${version}`;
+  async describeModel(projectName: string, version: string): Promise<ModelInfo | null> {
+    await this.rescanOnMiss(projectName, version);
+    try {
+      return await this.models.info(projectName, this.models.model(projectName, version));
+    } catch (err) {
+      if (isAppError(err) && (err.code === 'MODEL_NOT_FOUND' || err.code === 'PROJECT_NOT_FOUND')) return null;
+      throw err;
+    }
+  }
+
+  private async rescanOnMiss(projectName: string, version: string | null): Promise<void> {
+    const state = this.registry.store.get(projectName);
+    if (state && (version === null || version === 'latest' || state.models.has(version))) return;
     const now = Date.now();
-    const hit = this.lookups.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    const value = this.lookup(projectName, version);
-    this.lookups.set(key, { value, expires: now + MODEL_LOOKUP_TTL_MS });
-    value.catch(() => this.lookups.delete(key));
-    return value;
-  }
-
-  /** Forgets cached model lookups (after a model is trained, replaced or deleted). */
-  invalidate(): void {
-    this.lookups.clear();
-  }
-
-  private async lookup(projectName: string, version: string): Promise<ModelInfo | null> {
-    const versions = await listVersions(this.dataDir, projectName);
-    if (!versions) return null;
-    const concrete = version === 'latest' ? versions[0] : versions.find((v) => v === version);
-    if (!concrete) return null;
-    return toModelInfo(projectName, concrete, await readHeader(this.dataDir, projectName, concrete));
+    if ((this.rescans.get(projectName) ?? 0) > now) return;
+    this.rescans.set(projectName, now + RESCAN_INTERVAL_MS);
+    if (/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/.test(projectName)) await this.registry.store.loadProject(projectName);
   }
 
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
-    if (model.status !== 'HOSTED') throw new AppError('MODEL_NOT_RUNNING', `Model ${model.projectName}/${model.version} is ${model.status}.`);
+    if (model.status !== 'HOSTED') throw notRunning(model);
     try {
-      const r = await this.pool.detect(modelDir(this.dataDir, model.projectName, model.version), image.bytes, signal);
+      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal);
       return { isAnomalous: r.isAnomalous, confidence: r.confidence, anomalies: r.anomalies, mask: r.mask };
     } catch (err) {
-      if (err instanceof AppError && err.code === 'MODEL_NOT_FOUND') throw notFound(model.projectName, model.version);
+      if (isAppError(err) && err.code === 'MODEL_NOT_FOUND') throw modelNotFound(model.projectName, model.version);
       throw err;
     }
   }
@@ -76,6 +78,13 @@ export class LocalBackend implements DetectorBackend {
   }
 
   async close(): Promise<void> {
+    await this.models.close();
     await this.pool.close();
   }
+}
+
+/** GraphQL's `models` query has always answered MODEL_NOT_FOUND for an unknown project. */
+function asModelLookup(err: unknown): unknown {
+  if (isAppError(err) && err.code === 'PROJECT_NOT_FOUND') return new AppError('MODEL_NOT_FOUND', err.message, { ...err.details, projectName: err.details.resourceId });
+  return err;
 }

@@ -17,6 +17,8 @@ import type { AnomalyClass, Dataset, DatasetEntry, Label } from './types';
 export interface ManifestOptions {
   /** Bucket name -> local folder, for `s3://` references. */
   buckets?: Record<string, string>;
+  /** Consulted for buckets `buckets` does not name (the gateway maps every bucket somewhere). */
+  bucketFolder?: (bucket: string) => string;
 }
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
@@ -72,7 +74,7 @@ export function parseManifest(text: string, baseDir: string, options: ManifestOp
   return { entries, classes: [...classes.values()], unlabelled };
 }
 
-function findLabel(row: Record<string, unknown>): Label | null {
+export function findLabel(row: Record<string, unknown>): Label | null {
   for (const [key, value] of Object.entries(row)) {
     if (!key.endsWith('-metadata') || key.endsWith('-ref-metadata')) continue;
     const meta = value as Record<string, unknown> | null;
@@ -112,7 +114,7 @@ export function resolveRef(ref: string, baseDir: string, options: ManifestOption
   if (ref.startsWith('file://')) return fileURLToPath(ref);
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(ref);
   if (s3) {
-    const folder = options.buckets?.[s3[1]];
+    const folder = options.buckets?.[s3[1]] ?? options.bucketFolder?.(s3[1]);
     if (!folder) throw new AppError('DATASET_INVALID', `${where}: ${ref} is in bucket "${s3[1]}", which is not mapped to a local folder.`);
     return join(folder, s3[2]);
   }

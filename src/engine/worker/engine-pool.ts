@@ -69,6 +69,11 @@ export class EnginePool {
     }
   }
 
+  /** Loads a model and keeps it, so the first detection does not pay for it (StartModel). */
+  async load(modelDir: string): Promise<void> {
+    await this.call({ op: 'load', modelDir, limits: this.limits });
+  }
+
   /** Drops a cached model so the next detection loads it afresh (after retraining or deletion). */
   async unload(modelDir: string): Promise<void> {
     await this.call({ op: 'unload', modelDir });

@@ -49,6 +49,10 @@ export default async function handle(task: EngineTask): Promise<Outcome<unknown>
         task.progress?.close();
         return { ok: true, value: header };
       }
+      case 'load': {
+        await model(task.modelDir, task.limits);
+        return { ok: true, value: null };
+      }
       case 'unload': {
         const m = models.get(task.modelDir);
         models.delete(task.modelDir);

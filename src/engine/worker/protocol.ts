@@ -16,6 +16,7 @@ export interface WorkerConfig {
 export type EngineTask =
   | { op: 'detect'; modelDir: string; bytes: Uint8Array; limits: ImageLimits }
   | { op: 'train'; data: { train: Dataset; test?: Dataset | null }; outDir: string; options: Omit<TrainOptions, 'onProgress'>; progress?: MessagePort }
+  | { op: 'load'; modelDir: string; limits: ImageLimits }
   | { op: 'unload'; modelDir: string };
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode | null; message: string; details?: Record<string, unknown> } };

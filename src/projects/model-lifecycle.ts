@@ -1,0 +1,239 @@
+import type { Logger } from 'pino';
+import { AppError, isAppError } from '../errors';
+import type { EnginePool } from '../engine/worker/engine-pool';
+import type { ModelInfo } from '../detection/backends/backend';
+import { toDataset } from './datasets';
+import { writeEvaluation } from './evaluation';
+import { modelDir, type ProjectState } from './project-store';
+import type { ProjectRegistry } from './registry';
+import type { ModelRecord, ModelStatus } from './records';
+import { conflict, modelNotFound } from './resources';
+
+export interface CreateModelInput {
+  description: string | null;
+  outputConfig: { bucket: string; prefix: string | null };
+  kmsKeyId: string | null;
+  tags: Record<string, string>;
+}
+
+type Engine = Pick<EnginePool, 'train' | 'load' | 'unload'>;
+
+/**
+ * Models and their lifecycle, as Lookout for Vision ran it:
+ *
+ *   CreateModel  TRAINING -> TRAINED | TRAINING_FAILED      (in the background)
+ *   StartModel   TRAINED -> STARTING_HOSTING -> HOSTED | HOSTING_FAILED
+ *   StopModel    HOSTED -> STOPPING_HOSTING -> TRAINED
+ *   DeleteModel  refused while TRAINING or hosted
+ *
+ * Every status is written to disk before anyone sees it; on start-up `recover` resumes what a
+ * restart interrupted (a training runs again, a hosted model is loaded again).
+ */
+export class ModelLifecycle {
+  /** Background work (training, loading), so shutdown and tests can wait for it. */
+  private readonly background = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly registry: ProjectRegistry,
+    private readonly engine: Engine,
+    private readonly log: Logger,
+    /** Called after any change that alters what a detection resolves to. */
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  private get store() {
+    return this.registry.store;
+  }
+
+  private dir(project: string, version: string): string {
+    return modelDir(this.store.dataDir, project, version);
+  }
+
+  /** The record a version names; `latest` is the highest version. */
+  model(project: string, version: string): ModelRecord {
+    const state = this.registry.project(project);
+    const concrete = version === 'latest' ? latest(state) : version;
+    const m = concrete ? state.models.get(concrete) : undefined;
+    if (!m) throw modelNotFound(project, version);
+    return m;
+  }
+
+  /** Newest first. */
+  list(project: string): ModelRecord[] {
+    return [...this.registry.project(project).models.values()].sort((a, b) => Number(b.version) - Number(a.version));
+  }
+
+  async info(project: string, m: ModelRecord): Promise<ModelInfo> {
+    const h = m.status === 'TRAINING' || m.status === 'TRAINING_FAILED' ? null : await this.store.header(project, m.version);
+    return {
+      projectName: project,
+      version: m.version,
+      status: m.status,
+      type: h ? (h.segmentation ? 'SEGMENTATION' : 'CLASSIFICATION') : null,
+      createdAt: new Date(m.createdAt),
+      performance: h && {
+        f1Score: h.metrics.f1,
+        precision: h.metrics.precision,
+        recall: h.metrics.recall,
+        imageAuroc: h.metrics.imageAuroc,
+        pixelAuroc: h.metrics.pixelAuroc,
+        testNormalImages: h.metrics.testImages.normal,
+        testAnomalyImages: h.metrics.testImages.anomaly,
+      },
+      anomalyTypes: h?.segmentation?.classes ?? [],
+    };
+  }
+
+  create(project: string, input: CreateModelInput, now = Date.now()): Promise<ModelRecord> {
+    return this.registry.locks.run(project, async () => {
+      const state = this.registry.project(project);
+      const train = state.datasets.get('train');
+      if (!train?.entries.length) throw new AppError('BAD_USER_INPUT', `The project ${project} has no training images; create a train dataset first.`, { resourceType: 'DATASET', resourceId: `${project}/train` });
+      const version = String(state.project.lastVersion + 1);
+      state.project.lastVersion += 1;
+      await this.store.saveProject(state);
+      const m: ModelRecord = {
+        version,
+        createdAt: now,
+        status: 'TRAINING',
+        statusMessage: 'Training.',
+        description: input.description,
+        outputConfig: input.outputConfig,
+        kmsKeyId: input.kmsKeyId,
+        tags: input.tags,
+        minInferenceUnits: null,
+        maxInferenceUnits: null,
+        evaluation: null,
+        job: { train: train.entries, test: state.datasets.get('test')?.entries ?? null },
+      };
+      await this.store.saveModel(project, m);
+      this.spawn(() => this.train(project, version));
+      return m;
+    });
+  }
+
+  private async train(project: string, version: string): Promise<void> {
+    const m = this.model(project, version);
+    let next: Partial<ModelRecord>;
+    try {
+      const opts = this.registry.manifestOptions;
+      const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
+      const header = await this.engine.train(data, this.dir(project, version));
+      const evaluation = await writeEvaluation(this.registry.options.buckets, project, version, m.outputConfig, header);
+      next = { status: 'TRAINED', statusMessage: 'Training completed successfully.', evaluation };
+    } catch (err) {
+      if (!isAppError(err)) this.log.error({ err, project, version }, 'training failed unexpectedly');
+      const why = isAppError(err) ? err.message : 'The engine failed unexpectedly; see the gateway log.';
+      next = { status: 'TRAINING_FAILED', statusMessage: why.split('\n')[0].slice(0, 1000) };
+    }
+    await this.update(project, version, next);
+  }
+
+  /** StartModel: the status it answers with; loading continues in the background. */
+  start(project: string, version: string, units: { min: number | null; max: number | null } = { min: null, max: null }): Promise<ModelStatus> {
+    return this.registry.locks.run(project, async () => {
+      const m = this.model(project, version);
+      if (m.status === 'HOSTED' || m.status === 'STARTING_HOSTING') return m.status;
+      if (m.status !== 'TRAINED' && m.status !== 'HOSTING_FAILED') throw conflict('MODEL', `${project}/${m.version}`, `The model ${project}/${m.version} is ${m.status} and cannot be started.`);
+      await this.store.saveModel(project, { ...m, status: 'STARTING_HOSTING', statusMessage: 'Starting.', minInferenceUnits: units.min, maxInferenceUnits: units.max });
+      this.spawn(() => this.host(project, m.version));
+      return 'STARTING_HOSTING';
+    });
+  }
+
+  private async host(project: string, version: string): Promise<void> {
+    try {
+      await this.engine.load(this.dir(project, version));
+      await this.update(project, version, { status: 'HOSTED', statusMessage: 'The model is running.' }, 'STARTING_HOSTING');
+    } catch (err) {
+      this.log.warn({ err, project, version }, 'a model failed to start');
+      await this.update(project, version, { status: 'HOSTING_FAILED', statusMessage: (err as Error).message.split('\n')[0] }, 'STARTING_HOSTING');
+    }
+  }
+
+  /** StopModel: the model keeps its files and returns to TRAINED once unloaded. */
+  stop(project: string, version: string): Promise<ModelStatus> {
+    return this.registry.locks.run(project, async () => {
+      const m = this.model(project, version);
+      if (m.status === 'STOPPING_HOSTING') return m.status;
+      if (m.status !== 'HOSTED' && m.status !== 'STARTING_HOSTING' && m.status !== 'HOSTING_FAILED') {
+        throw conflict('MODEL', `${project}/${m.version}`, `The model ${project}/${m.version} is ${m.status}, not hosted.`);
+      }
+      await this.store.saveModel(project, { ...m, status: 'STOPPING_HOSTING', statusMessage: 'Stopping.' });
+      this.spawn(async () => {
+        await this.engine.unload(this.dir(project, m.version)).catch((err) => this.log.warn({ err }, 'unloading a model failed'));
+        await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' }, 'STOPPING_HOSTING');
+      });
+      return 'STOPPING_HOSTING';
+    });
+  }
+
+  /** DeleteModel: only a model that is neither training nor hosted. Versions are not reused. */
+  delete(project: string, version: string): Promise<ModelRecord> {
+    return this.registry.locks.run(project, async () => {
+      const m = this.model(project, version);
+      if (!['TRAINED', 'TRAINING_FAILED', 'HOSTING_FAILED', 'DELETING'].includes(m.status)) {
+        throw conflict('MODEL', `${project}/${version}`, `The model ${project}/${version} is ${m.status}; stop it (or let training finish) before deleting it.`);
+      }
+      await this.store.saveModel(project, { ...m, status: 'DELETING', statusMessage: 'Deleting.' });
+      await this.engine.unload(this.dir(project, version)).catch(() => {});
+      await this.store.deleteModel(project, version);
+      this.onChange();
+      return m;
+    });
+  }
+
+  /** Resumes what a restart interrupted. */
+  async recover(): Promise<void> {
+    for (const state of this.store.projects.values()) {
+      const project = state.project.name;
+      for (const m of state.models.values()) {
+        if (m.status === 'TRAINING' && m.job) this.spawn(() => this.train(project, m.version));
+        else if (m.status === 'TRAINING') await this.update(project, m.version, { status: 'TRAINING_FAILED', statusMessage: 'Training was interrupted and its datasets are unknown.' });
+        else if (m.status === 'STARTING_HOSTING' || m.status === 'HOSTED') this.spawn(() => this.host(project, m.version));
+        else if (m.status === 'STOPPING_HOSTING') await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' });
+        else if (m.status === 'DELETING') await this.store.deleteModel(project, m.version);
+      }
+    }
+  }
+
+  /** Waits for background training and loading (tests; shutdown). */
+  async settled(): Promise<void> {
+    while (this.background.size) await Promise.allSettled([...this.background]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
+  }
+
+  private spawn(work: () => Promise<void>): void {
+    const p = work().catch((err) => this.log.error({ err }, 'background model work failed'));
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** Writes a status change, unless the model moved on meanwhile (deleted, or stopped). */
+  private update(project: string, version: string, change: Partial<ModelRecord>, onlyFrom?: ModelStatus): Promise<void> {
+    return this.registry.locks.run(project, async () => {
+      const m = this.store.get(project)?.models.get(version);
+      if (!m || (onlyFrom && m.status !== onlyFrom) || this.closedDuring(change)) return;
+      // A finished training no longer needs its snapshot of the datasets.
+      const job = m.status === 'TRAINING' && change.status && change.status !== 'TRAINING' ? null : m.job;
+      await this.store.saveModel(project, { ...m, ...change, job });
+      this.onChange();
+    });
+  }
+
+  /** A training cut short by shutdown stays TRAINING on disk, so the next start runs it again. */
+  private closedDuring(change: Partial<ModelRecord>): boolean {
+    return this.closed && change.status === 'TRAINING_FAILED';
+  }
+}
+
+function latest(state: ProjectState): string | undefined {
+  let best: string | undefined;
+  for (const v of state.models.keys()) if (!best || Number(v) > Number(best)) best = v;
+  return best;
+}

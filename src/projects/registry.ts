@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { AppError } from '../errors';
+import type { ManifestOptions } from '../engine/dataset/manifest';
+import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, type EntryFilter } from './datasets';
+import type { Buckets } from './locations';
+import { KeyedLock } from './locks';
+import { NAME_PATTERN, type ProjectState, type ProjectStore } from './project-store';
+import type { DatasetRecord, DatasetType, DatasetEntryRecord, S3Object } from './records';
+import { conflict, datasetNotFound, parseArn, projectNotFound, type ArnScope } from './resources';
+
+export type DatasetSource = S3Object | { text: string; base: string };
+
+export interface RegistryOptions {
+  scope: ArnScope;
+  buckets: Buckets;
+  /** Most projects one gateway keeps (ServiceQuotaExceededException beyond it). */
+  maxProjects: number;
+}
+
+/** Largest manifest CreateDataset reads (the service's limit was 1 GB; this is a single file in memory). */
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Projects, datasets and tags: the state both the Lookout for Vision endpoint and GraphQL
+ * manage. Models and their lifecycle are in `ModelLifecycle`, which shares the store and locks.
+ */
+export class ProjectRegistry {
+  readonly locks = new KeyedLock();
+
+  constructor(
+    readonly store: ProjectStore,
+    readonly options: RegistryOptions,
+  ) {}
+
+  get manifestOptions(): ManifestOptions {
+    return { bucketFolder: this.options.buckets.resolver() };
+  }
+
+  project(name: string): ProjectState {
+    const state = NAME_PATTERN.test(name) ? this.store.get(name) : undefined;
+    if (!state) throw projectNotFound(name);
+    return state;
+  }
+
+  listProjects(): ProjectState[] {
+    return [...this.store.projects.values()].sort((a, b) => a.project.name.localeCompare(b.project.name));
+  }
+
+  createProject(name: string, now = Date.now()): Promise<ProjectState> {
+    if (!NAME_PATTERN.test(name) || name.length > 255) throw new AppError('BAD_USER_INPUT', `The project name "${name}" must be 1-255 letters, digits, _ or -, starting with a letter or digit.`);
+    return this.locks.run(name, async () => {
+      if (this.store.get(name)) throw conflict('PROJECT', name, `The project ${name} already exists.`);
+      if (this.store.projects.size >= this.options.maxProjects) {
+        throw new AppError('QUOTA_EXCEEDED', `This gateway keeps at most ${this.options.maxProjects} projects (MAX_PROJECTS).`, { quotaCode: 'MAX_PROJECTS', serviceCode: 'lookoutvision', resourceType: 'PROJECT', resourceId: name });
+      }
+      const state: ProjectState = { project: { name, createdAt: now, tags: {}, lastVersion: 0 }, datasets: new Map(), models: new Map(), headers: new Map() };
+      await this.store.saveProject(state);
+      return state;
+    });
+  }
+
+  /** As the service's API had it: models and datasets must be deleted first. */
+  deleteProject(name: string): Promise<string> {
+    return this.locks.run(name, async () => {
+      const state = this.project(name);
+      if (state.models.size || state.datasets.size) {
+        throw conflict('PROJECT', name, `The project ${name} still has ${state.models.size} model(s) and ${state.datasets.size} dataset(s); delete them first.`);
+      }
+      await this.store.deleteProject(name);
+      return name;
+    });
+  }
+
+  dataset(project: string, type: DatasetType): DatasetRecord {
+    const d = this.project(project).datasets.get(type);
+    if (!d) throw datasetNotFound(project, type);
+    return d;
+  }
+
+  /**
+   * A dataset from a Ground Truth manifest in a bucket (the protocol's way), from manifest text
+   * the client sent (GraphQL uploads), or empty to be filled through `updateEntries`.
+   */
+  createDataset(project: string, type: DatasetType, source: DatasetSource | null, now = Date.now()): Promise<DatasetRecord> {
+    return this.locks.run(project, async () => {
+      const state = this.project(project);
+      if (state.datasets.has(type)) throw conflict('DATASET', `${project}/${type}`, `The project ${project} already has a ${type} dataset.`);
+      let entries: DatasetEntryRecord[] = [];
+      if (source) {
+        entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);
+        await checkReferences(entries, this.manifestOptions);
+      }
+      const from = !source ? 'empty' : 'bucket' in source ? `from s3://${source.bucket}/${source.key}` : 'from an uploaded manifest';
+      const d: DatasetRecord = { type, createdAt: now, updatedAt: now, status: 'CREATE_COMPLETE', statusMessage: `Created ${from}.`, entries };
+      await this.store.saveDataset(project, d);
+      return d;
+    });
+  }
+
+  private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {
+    const path = this.options.buckets.path(source.bucket, source.key);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      throw new AppError('DATASET_INVALID', `The manifest s3://${source.bucket}/${source.key} cannot be read (bucket ${source.bucket} is the folder ${this.options.buckets.folder(source.bucket)}).`);
+    }
+    if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new AppError('DATASET_INVALID', `The manifest is larger than ${MAX_MANIFEST_BYTES} bytes.`);
+    return parseLines(bytes.toString('utf8'), dirname(path), now);
+  }
+
+  deleteDataset(project: string, type: DatasetType): Promise<void> {
+    return this.locks.run(project, async () => {
+      this.dataset(project, type);
+      await this.store.deleteDataset(project, type);
+    });
+  }
+
+  describeDataset(project: string, type: DatasetType) {
+    const d = this.dataset(project, type);
+    return { ...d, stats: imageStats(d.entries) };
+  }
+
+  listEntries(project: string, type: DatasetType, filter: EntryFilter): DatasetEntryRecord[] {
+    return filterEntries(this.dataset(project, type).entries, filter);
+  }
+
+  /** JSON lines that add images or relabel known ones. Relative references resolve from `base`. */
+  updateEntries(project: string, type: DatasetType, text: string, base: string, now = Date.now()): Promise<DatasetRecord> {
+    return this.locks.run(project, async () => {
+      const d = this.dataset(project, type);
+      const changes = parseLines(text, base, now);
+      if (!changes.length) throw new AppError('DATASET_INVALID', 'The changes hold no entries.');
+      await checkReferences(changes, this.manifestOptions);
+      const next: DatasetRecord = { ...d, entries: mergeEntries(d.entries, changes), updatedAt: now, status: 'UPDATE_COMPLETE', statusMessage: `Updated ${changes.length} entries.` };
+      await this.store.saveDataset(project, next);
+      return next;
+    });
+  }
+
+  /** The tags of a project or model, by ARN; ResourceNotFound for anything else. */
+  private tagged(arn: string): { tags: Record<string, string>; save: () => Promise<void>; key: string } {
+    const named = parseArn(this.options.scope, arn);
+    const notFound = () => new AppError('PROJECT_NOT_FOUND', `No resource has the ARN ${arn}.`, { resourceType: named?.version ? 'MODEL' : 'PROJECT', resourceId: arn });
+    if (!named) throw notFound();
+    const state = this.store.get(named.project);
+    if (!state) throw notFound();
+    if (!named.version) return { tags: state.project.tags, save: () => this.store.saveProject(state), key: named.project };
+    const model = state.models.get(named.version);
+    if (!model) throw notFound();
+    return { tags: model.tags, save: () => this.store.saveModel(named.project, model), key: named.project };
+  }
+
+  listTags(arn: string): Record<string, string> {
+    return { ...this.tagged(arn).tags };
+  }
+
+  async tag(arn: string, tags: Record<string, string>): Promise<void> {
+    const { key } = this.tagged(arn);
+    await this.locks.run(key, async () => {
+      const t = this.tagged(arn);
+      const merged = { ...t.tags, ...tags };
+      if (Object.keys(merged).length > 200) throw new AppError('QUOTA_EXCEEDED', 'A resource has at most 200 tags.', { quotaCode: 'TAGS_PER_RESOURCE', serviceCode: 'lookoutvision' });
+      Object.assign(t.tags, tags);
+      await t.save();
+    });
+  }
+
+  async untag(arn: string, keys: string[]): Promise<void> {
+    const { key } = this.tagged(arn);
+    await this.locks.run(key, async () => {
+      const t = this.tagged(arn);
+      for (const k of keys) delete t.tags[k];
+      await t.save();
+    });
+  }
+}
