@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,4 +63,25 @@ export async function postMultipart(url: string, form: FormData, headers: Record
 
 export function detect(url: string, bytes: Buffer, opts: { project?: string; version?: string; type?: string; headers?: Record<string, string> } = {}) {
   return postMultipart(url, multipart(DETECT, { image: null, project: opts.project ?? 'demo', version: opts.version }, [{ path: 'variables.image', bytes, type: opts.type }]), opts.headers);
+}
+
+/** `npm start`'s process (the build, dist/main.js) on a free port; resolves once it listens. */
+export async function spawnGateway(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DEMO_MODEL: 'false', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /"port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(`gateway exited early: ${out}`)));
+    // The port is read from the info-level "ready" line; say so rather than hang.
+    setTimeout(() => reject(new Error(`gateway did not report its port in 30 s (LOG_LEVEL must be info or lower): ${out}`)), 30_000).unref();
+  });
+  return { child, url: `http://127.0.0.1:${port}`, output: () => out };
 }

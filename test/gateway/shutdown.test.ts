@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
-import { dataDirWithDemoModel, detect } from './helpers';
+import { dataDirWithDemoModel, detect, spawnGateway } from './helpers';
 
 /**
  * `npm start`'s process: on SIGTERM it stops taking connections, finishes the requests it has,
@@ -21,21 +20,9 @@ afterAll(async () => {
 });
 
 test('SIGTERM drains in-flight detections, then exits 0', async () => {
-  child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'info', MAX_UPLOAD_BYTES: String(48 * 1024 * 1024) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let url: string;
+  ({ child, url } = await spawnGateway({ DATA_DIR: data.path, MAX_UPLOAD_BYTES: String(48 * 1024 * 1024) }));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /"port":(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', () => reject(new Error(`gateway exited early: ${out}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
 
   // Three large, distinct images: decoding and scoring them keeps the gateway busy for a while,
   // and the engine takes one at a time, so all three are in flight when SIGTERM arrives.

@@ -1,0 +1,63 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
+import { defectFor, png, textureRgb } from '../helpers/images';
+import { spawnGateway, startGateway, type Running } from '../gateway/helpers';
+import { LFV_ACCESS_KEYS, client, signedFetch, waitForStatus, writeS3Dataset } from './helpers';
+
+/**
+ * State survives the gateway: a process killed outright (SIGKILL, no shutdown) leaves records
+ * a new process resumes from. A hosted model comes back hosted; a training cut short runs again;
+ * a client token still replays.
+ */
+
+let dir: string;
+let child: ChildProcess | undefined;
+let gw: Running | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lookout-restart-'));
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await gw?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('after a SIGKILL, a hosted model is hosted again and an interrupted training runs again', async () => {
+  const env = { DATA_DIR: join(dir, 'data'), LFV_ACCESS_KEYS, S3_BUCKETS: `restart-bucket=${join(dir, 'bucket')}` };
+  const key = await writeS3Dataset(join(dir, 'bucket'), 'restart-bucket', 'parts', 24, 6);
+  const first = await spawnGateway(env);
+  child = first.child;
+  const a = client(first.url);
+  const token = await signedFetch(first.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'parts' }), headers: { 'x-amzn-client-token': 'survives-restart' } });
+  expect(token.status).toBe(200);
+  await a.send(new CreateDatasetCommand({ ProjectName: 'parts', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'restart-bucket', Key: key } } } }));
+  await a.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'restart-out' } } }));
+  await waitForStatus(a, 'parts', '1', ['TRAINED']);
+  await a.send(new StartModelCommand({ ProjectName: 'parts', ModelVersion: '1', MinInferenceUnits: 1 }));
+  await waitForStatus(a, 'parts', '1', ['HOSTED']);
+  await a.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'restart-out' } } }));
+  const killed = new Promise((r) => child!.on('exit', r));
+  child.kill('SIGKILL');
+  await killed;
+  a.destroy();
+  // The 202 was sent after the record was written: on disk, version 2 is mid-training.
+  const onDisk = JSON.parse(await readFile(join(dir, 'data', 'projects', 'parts', 'models', '2.json'), 'utf8'));
+  expect(onDisk.status).toBe('TRAINING');
+
+  gw = await startGateway(env.DATA_DIR, { LFV_ACCESS_KEYS, S3_BUCKETS: env.S3_BUCKETS });
+  const b = client(gw.url);
+  const r = await b.send(new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: await png(textureRgb(990, [defectFor(1)])), ContentType: 'image/png' }));
+  expect(r.DetectAnomalyResult!.IsAnomalous).toBe(true);
+  expect((await waitForStatus(b, 'parts', '1', ['HOSTED'])).Status).toBe('HOSTED');
+  const resumed = await waitForStatus(b, 'parts', '2', ['TRAINED', 'TRAINING_FAILED']);
+  expect(resumed.Status).toBe('TRAINED');
+  // The token from before the crash still names the same answer.
+  const replay = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'parts' }), headers: { 'x-amzn-client-token': 'survives-restart' } });
+  expect(replay.body).toEqual(token.body);
+  b.destroy();
+}, 120_000);
