@@ -24,6 +24,7 @@ const config: CodegenConfig = {
           Project: '../mappers#ProjectParent',
           Anomaly: '../mappers#AnomalyParent',
           Mask: '../mappers#MaskParent',
+          Dataset: '../mappers#DatasetParent',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },

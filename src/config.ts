@@ -114,6 +114,8 @@ const schema = z
     MAX_PROJECTS: int(100, 1, 100_000),
     /** Buckets of `s3://` references mapped to folders; unmapped buckets are DATA_DIR/s3/<bucket>. */
     S3_BUCKETS: bucketMap,
+    /** Bearer token the GraphQL management mutations require (always required in production). */
+    GRAPHQL_ADMIN_TOKEN: z.string().min(32, 'must have at least 32 characters').optional(),
     /** GraphQL detections start a stopped (TRAINED) model instead of refusing. */
     AUTOSTART_MODELS: z.stringbool().default(true),
   })

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   MISSING_AUTHENTICATION: { status: 403, aws: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
   UNKNOWN_ACCESS_KEY: { status: 403, aws: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
   INVALID_SIGNATURE: { status: 403, aws: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' },
+  NOT_SUPPORTED: { status: 501, aws: 'AccessDeniedException', message: 'This gateway does not offer that.' },
   UNKNOWN_OPERATION: { status: 404, aws: 'UnknownOperationException', message: 'No operation answers this method and path.' },
   ENDPOINT_DISABLED: { status: 403, aws: 'AccessDeniedException', message: 'The Lookout for Vision endpoint is off.' },
   UPSTREAM_ERROR: { status: 502, aws: 'InternalServerException', message: 'The detector backend failed.' },

@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AppError } from '../errors';
+import { constantTimeEqual } from '../secrets';
 
 /**
  * AWS Signature Version 4, checked on the server. The SDKs sign every request; the check
@@ -28,12 +29,6 @@ const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/
 /** How far a request's clock may be from ours, as AWS allows. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const SERVICE = 'lookoutvision';
-
-/** Compares secrets (or ids) in time independent of where they differ, and of their lengths. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const key = 'sigv4-compare';
-  return timingSafeEqual(createHmac('sha256', key).update(a).digest(), createHmac('sha256', key).update(b).digest());
-}
 
 function header(req: SignedRequest, name: string): string | undefined {
   const v = req.headers[name];

@@ -37,17 +37,20 @@ export interface GraphQLContext {
   /** Cached detections by id: a router asking for fifty entities reads each once. */
   detections: DataLoader<string, StoredDetection | null>;
   signal?: AbortSignal;
+  /** The request's Authorization header, for the management mutations. */
+  authorization?: string;
 }
 
 export const modelKey = (projectName: string, version: string) => `${projectName}\u0000${version}`;
 
-export function createContext(services: Services, options: { baseUrl: string; log?: Logger; signal?: AbortSignal }): GraphQLContext {
+export function createContext(services: Services, options: { baseUrl: string; log?: Logger; signal?: AbortSignal; authorization?: string }): GraphQLContext {
   const { detections } = services;
   return {
     services,
     log: options.log ?? services.log,
     baseUrl: services.config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? options.baseUrl,
     signal: options.signal,
+    authorization: options.authorization,
     // Resolving a model reads its header; a response that names one model fifty times reads it once.
     models: new DataLoader(async (keys) =>
       Promise.all(

@@ -1,5 +1,6 @@
 import type { ModelInfo } from '../detection/backends/backend';
 import type { StoredDetection } from '../detection/detection-service';
+import type { DatasetRecord } from '../projects/records';
 
 /** What resolvers hand each other: domain objects, turned into GraphQL fields by type resolvers. */
 export interface DetectionResultParent {
@@ -11,6 +12,11 @@ export type ModelParent = ModelInfo;
 
 export interface ProjectParent {
   name: string;
+}
+
+export interface DatasetParent {
+  projectName: string;
+  record: DatasetRecord;
 }
 
 export interface AnomalyParent {

@@ -32,6 +32,8 @@ type Engine = Pick<EnginePool, 'train' | 'load' | 'unload'>;
 export class ModelLifecycle {
   /** Background work (training, loading), so shutdown and tests can wait for it. */
   private readonly background = new Set<Promise<void>>();
+  /** Loads in flight, by model, for callers that wait for a model to be up. */
+  private readonly hosting = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -70,6 +72,8 @@ export class ModelLifecycle {
       projectName: project,
       version: m.version,
       status: m.status,
+      statusMessage: m.statusMessage,
+      description: m.description,
       type: h ? (h.segmentation ? 'SEGMENTATION' : 'CLASSIFICATION') : null,
       createdAt: new Date(m.createdAt),
       performance: h && {
@@ -137,9 +141,27 @@ export class ModelLifecycle {
       if (m.status === 'HOSTED' || m.status === 'STARTING_HOSTING') return m.status;
       if (m.status !== 'TRAINED' && m.status !== 'HOSTING_FAILED') throw conflict('MODEL', `${project}/${m.version}`, `The model ${project}/${m.version} is ${m.status} and cannot be started.`);
       await this.store.saveModel(project, { ...m, status: 'STARTING_HOSTING', statusMessage: 'Starting.', minInferenceUnits: units.min, maxInferenceUnits: units.max });
-      this.spawn(() => this.host(project, m.version));
+      this.startHosting(project, m.version);
       return 'STARTING_HOSTING';
     });
+  }
+
+  private startHosting(project: string, version: string): void {
+    const key = `${project}/${version}`;
+    const p = this.spawn(() => this.host(project, version));
+    this.hosting.set(key, p);
+    void p.finally(() => this.hosting.get(key) === p && this.hosting.delete(key));
+  }
+
+  /**
+   * Starts a stopped model and waits until it is up (GraphQL's start-on-first-use). The
+   * protocol path never calls this: there, detecting with a stopped model is an error.
+   */
+  async ensureHosted(project: string, version: string): Promise<void> {
+    const m = this.model(project, version);
+    if (m.status === 'HOSTED') return;
+    if (m.status === 'TRAINED' || m.status === 'HOSTING_FAILED') await this.start(project, m.version);
+    await this.hosting.get(`${project}/${m.version}`);
   }
 
   private async host(project: string, version: string): Promise<void> {
@@ -191,7 +213,7 @@ export class ModelLifecycle {
       for (const m of state.models.values()) {
         if (m.status === 'TRAINING' && m.job) this.spawn(() => this.train(project, m.version));
         else if (m.status === 'TRAINING') await this.update(project, m.version, { status: 'TRAINING_FAILED', statusMessage: 'Training was interrupted and its datasets are unknown.' });
-        else if (m.status === 'STARTING_HOSTING' || m.status === 'HOSTED') this.spawn(() => this.host(project, m.version));
+        else if (m.status === 'STARTING_HOSTING' || m.status === 'HOSTED') this.startHosting(project, m.version);
         else if (m.status === 'STOPPING_HOSTING') await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' });
         else if (m.status === 'DELETING') await this.store.deleteModel(project, m.version);
       }
@@ -208,10 +230,11 @@ export class ModelLifecycle {
     await this.settled();
   }
 
-  private spawn(work: () => Promise<void>): void {
+  private spawn(work: () => Promise<void>): Promise<void> {
     const p = work().catch((err) => this.log.error({ err }, 'background model work failed'));
     this.background.add(p);
     void p.finally(() => this.background.delete(p));
+    return p;
   }
 
   /** Writes a status change, unless the model moved on meanwhile (deleted, or stopped). */

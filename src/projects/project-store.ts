@@ -13,7 +13,7 @@ export interface ProjectState {
   /** By version. */
   models: Map<string, ModelRecord>;
   /** Headers of trained models, read once (a header never changes after training). */
-  headers: Map<string, ModelHeader | null>;
+  headers: Map<string, ModelHeader>;
 }
 
 export const projectDir = (dataDir: string, project: string) => join(dataDir, 'projects', project);
@@ -77,7 +77,7 @@ export class ProjectStore {
       else if (e.isDir) {
         // A model with no lifecycle record was trained outside the registry: it is served.
         const header = await readHeader(modelDir(this.dataDir, name, version));
-        state.headers.set(version, header);
+        if (header) state.headers.set(version, header);
         state.models.set(version, legacyRecord(version, header, since));
       }
     }
@@ -93,8 +93,12 @@ export class ProjectStore {
   async header(project: string, version: string): Promise<ModelHeader | null> {
     const state = this.projects.get(project);
     if (!state) return null;
-    if (!state.headers.has(version)) state.headers.set(version, await readHeader(modelDir(this.dataDir, project, version)));
-    return state.headers.get(version) ?? null;
+    const known = state.headers.get(version);
+    if (known) return known;
+    // Only a header that exists is remembered: asked mid-training, the answer changes later.
+    const header = await readHeader(modelDir(this.dataDir, project, version));
+    if (header) state.headers.set(version, header);
+    return header;
   }
 
   async saveProject(state: ProjectState): Promise<void> {

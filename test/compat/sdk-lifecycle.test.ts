@@ -97,6 +97,8 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const cm = await lfv.send(new CreateModelCommand({ ProjectName: 'cookies', Description: 'first-try', OutputConfig: { S3Location: { Bucket: 'unmapped-output', Prefix: 'eval/' } }, Tags: [{ Key: 'line', Value: '3' }] }));
   expect(cm.$metadata.httpStatusCode).toBe(202);
   expect(cm.ModelMetadata).toMatchObject({ ModelVersion: '1', Status: 'TRAINING', Description: 'first-try', ModelArn: 'arn:aws:lookoutvision:us-east-1:000000000000:model/cookies/1' });
+  // Listed mid-training (no figures yet), and again once trained (figures there).
+  expect((await lfv.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models![0].Performance).toBeUndefined();
   const trained = await waitForStatus(lfv, 'cookies', '1', ['TRAINED', 'TRAINING_FAILED']);
   expect(trained.StatusMessage).toBe('Training completed successfully.');
   expect(trained.Status).toBe('TRAINED');
@@ -106,7 +108,9 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   // An unmapped output bucket is a folder under the data directory, not an error.
   const evaluation = JSON.parse(await readFile(join(dir, 'data', 's3', trained.EvaluationResult!.Bucket!, trained.EvaluationResult!.Key!), 'utf8'));
   expect(evaluation.AggregatedEvaluationResults.Metrics.F1Score).toBeCloseTo(trained.Performance!.F1Score!, 6);
-  expect((await lfv.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models!.map((m) => [m.ModelVersion, m.Status])).toEqual([['1', 'TRAINED']]);
+  const listed = (await lfv.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models!;
+  expect(listed.map((m) => [m.ModelVersion, m.Status])).toEqual([['1', 'TRAINED']]);
+  expect(listed[0].Performance).toEqual(trained.Performance);
 
   // Not hosted yet: the service's rule is a ConflictException naming the model.
   const image = await png(textureRgb(900, [defectFor(3)]));

@@ -12,6 +12,8 @@ export interface ModelInfo {
   /** Always concrete ("1", "2", ...). */
   version: string;
   status: ModelStatus;
+  statusMessage?: string | null;
+  description?: string | null;
   /** Null where the backend does not say. */
   type: 'CLASSIFICATION' | 'SEGMENTATION' | null;
   createdAt: Date | null;

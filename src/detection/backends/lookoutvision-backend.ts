@@ -119,6 +119,8 @@ function toModelInfo(projectName: string, m: ModelMetadata | ModelDescription): 
     projectName,
     version: m.ModelVersion ?? '',
     status: (m.Status ?? 'TRAINED') as ModelStatus,
+    statusMessage: m.StatusMessage ?? null,
+    description: m.Description ?? null,
     // The service does not say which kind a model is; only its answers show it.
     type: null,
     createdAt: m.CreationTimestamp ?? null,

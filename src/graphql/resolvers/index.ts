@@ -4,7 +4,7 @@ import type { Resolvers } from '../__generated__/resolvers-types';
 import { mapErrors } from '../errors';
 import { Mutation } from './mutation';
 import { Query } from './query';
-import { Anomaly, DetectionResult, Model, Project } from './types';
+import { Anomaly, Dataset, DetectionResult, Model, Project } from './types';
 
 const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
@@ -22,4 +22,5 @@ export const resolvers: Resolvers = mapErrors({
   Anomaly,
   Model,
   Project,
+  Dataset,
 } as Resolvers);

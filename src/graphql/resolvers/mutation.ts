@@ -6,16 +6,35 @@ import type { DetectionOutcome } from '../../detection/detection-service';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import type { GraphQLContext } from '../context';
 import { toGraphQLError } from '../errors';
+import { managementMutations } from './management';
 import { readUpload } from './upload';
 
+/**
+ * AUTOSTART_MODELS: a detection with a stopped (TRAINED) model starts it and waits, so a
+ * front-end need not manage hosting. Unknown models fall through to the detection's own error.
+ */
+async function startIfStopped(ctx: GraphQLContext, projectName: string, version: string): Promise<void> {
+  const { projects, config } = ctx.services;
+  if (!projects || !config.AUTOSTART_MODELS) return;
+  try {
+    await projects.models.ensureHosted(projectName, version);
+  } catch (err) {
+    if (!isAppError(err) || (err.code !== 'MODEL_NOT_FOUND' && err.code !== 'PROJECT_NOT_FOUND')) throw err;
+  }
+}
+
 export const Mutation: MutationResolvers = {
+  ...managementMutations,
+
   async detectAnomalies(_parent, { input }, ctx) {
+    await startIfStopped(ctx, input.projectName, input.modelVersion ?? 'latest');
     const image = await readUpload(input.image, ctx);
     return ctx.services.detections.detect(image, input.projectName, input.modelVersion ?? 'latest', ctx.signal);
   },
 
   async detectAnomaliesBatch(_parent, { input }, ctx) {
     const version = input.modelVersion ?? 'latest';
+    await startIfStopped(ctx, input.projectName, version);
     // Fail fast on the model, once for the whole batch, before reading any file.
     await ctx.services.detections.resolveModel(input.projectName, version);
     const loader = batchLoader(ctx, input.projectName, version);

@@ -11,6 +11,9 @@ export const Query: QueryResolvers = {
   model(_p, { projectName, version }, ctx) {
     return ctx.services.detections.backend.describeModel(projectName, version);
   },
+  async project(_p, { name }, ctx) {
+    return (await ctx.services.detections.backend.listProjects()).includes(name) ? { name } : null;
+  },
   async detection(_p, { id }, ctx) {
     if (!isDetectionId(id)) return null;
     const detection = await ctx.detections.load(id);

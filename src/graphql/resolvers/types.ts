@@ -1,7 +1,8 @@
 import { isDetectionId } from '../../detection/detection-id';
 import { AppError } from '../../errors';
 import { maskPath } from '../../masks/mask-paths';
-import type { AnomalyResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
+import { imageStats } from '../../projects/datasets';
+import type { AnomalyResolvers, DatasetResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
 import { modelKey, type GraphQLContext } from '../context';
 import type { MaskParent } from '../mappers';
 
@@ -49,4 +50,19 @@ export const Model: ModelResolvers = {
 export const Project: ProjectResolvers = {
   __resolveReference: (ref) => ({ name: ref.name }),
   models: (p, _a, ctx) => ctx.services.detections.backend.listModels(p.name),
+  createdAt: (p, _a, ctx) => {
+    const state = ctx.services.projects?.registry.store.get(p.name);
+    return state ? new Date(state.project.createdAt) : null;
+  },
+  datasets: (p, _a, ctx) => [...(ctx.services.projects?.registry.store.get(p.name)?.datasets.values() ?? [])].map((record) => ({ projectName: p.name, record })),
+};
+
+export const Dataset: DatasetResolvers = {
+  projectName: (d) => d.projectName,
+  type: (d) => (d.record.type === 'test' ? 'TEST' : 'TRAIN'),
+  status: (d) => d.record.status,
+  statusMessage: (d) => d.record.statusMessage,
+  createdAt: (d) => new Date(d.record.createdAt),
+  updatedAt: (d) => new Date(d.record.updatedAt),
+  imageStats: (d) => imageStats(d.record.entries),
 };

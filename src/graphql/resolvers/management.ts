@@ -1,0 +1,115 @@
+import type { FileUpload } from 'graphql-upload-minimal';
+import { AppError } from '../../errors';
+import { readImageStream } from '../../detection/image-input';
+import { storeImages, type LabelledImage } from '../../projects/image-files';
+import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
+import { conflict } from '../../projects/resources';
+import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
+import { requireAdmin } from '../admin';
+import type { GraphQLContext } from '../context';
+import { readUpload } from './upload';
+
+/**
+ * Projects, datasets and models over GraphQL: thin calls into the same registry and lifecycle
+ * the Lookout for Vision endpoint uses, so the two faces never disagree.
+ */
+
+const stored = (t: DatasetType | null | undefined): StoredType => (t === 'TEST' ? 'test' : 'train');
+const DESCRIPTION = /^[0-9A-Za-z.\-_]{1,500}$/;
+
+async function labelled(ctx: GraphQLContext, normal: readonly Promise<FileUpload>[] | null | undefined, anomaly: readonly Promise<FileUpload>[] | null | undefined): Promise<LabelledImage[]> {
+  const out: LabelledImage[] = [];
+  // In body order: a later file's bytes only arrive once the earlier ones are read.
+  for (const [label, uploads] of [['normal', normal ?? []], ['anomaly', anomaly ?? []]] as const) {
+    for (const u of uploads) {
+      const img = await readUpload(u, ctx);
+      out.push({ bytes: img.bytes, sha256: img.sha256, format: img.header.format, label });
+    }
+  }
+  return out;
+}
+
+async function readText(upload: Promise<FileUpload>, ctx: GraphQLContext): Promise<string> {
+  const file = await upload;
+  const { bytes } = await ctx.services.uploadGate.run(() => readImageStream(file.createReadStream(), ctx.services.config.MAX_UPLOAD_BYTES), ctx.signal);
+  return bytes.toString('utf8');
+}
+
+function s3Url(url: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([0-9A-Za-z.\-_]{3,63})\/(.+)$/.exec(url);
+  if (!m) throw new AppError('BAD_USER_INPUT', `manifestUrl must look like s3://bucket/key; got "${url}".`);
+  return { bucket: m[1], key: m[2] };
+}
+
+const datasetParent = (projectName: string, record: DatasetRecord) => ({ projectName, record });
+
+export const managementMutations: MutationResolvers = {
+  async createProject(_p, { name }, ctx) {
+    const state = await requireAdmin(ctx).registry.createProject(name);
+    return { name: state.project.name };
+  },
+
+  async deleteProject(_p, { name }, ctx) {
+    return requireAdmin(ctx).registry.deleteProject(name);
+  },
+
+  async createDataset(_p, { input }, ctx) {
+    const { registry } = requireAdmin(ctx);
+    const type = stored(input.type);
+    const kinds = [input.normalImages?.length || input.anomalyImages?.length ? 'images' : null, input.manifest ? 'manifest' : null, input.manifestUrl ? 'manifestUrl' : null].filter(Boolean);
+    if (kinds.length > 1) throw new AppError('BAD_USER_INPUT', `Give one source for the dataset, not ${kinds.join(' and ')}.`);
+    // Fail before reading any upload when the dataset cannot be made.
+    if (registry.project(input.projectName).datasets.has(type)) throw conflict('DATASET', `${input.projectName}/${type}`, `The project ${input.projectName} already has a ${type} dataset.`);
+    const dataDir = registry.store.dataDir;
+    let record: DatasetRecord;
+    if (input.manifestUrl) record = await registry.createDataset(input.projectName, type, s3Url(input.manifestUrl));
+    else if (input.manifest) record = await registry.createDataset(input.projectName, type, { text: await readText(input.manifest, ctx), base: dataDir });
+    else if (kinds.length) {
+      const text = await storeImages(dataDir, input.projectName, await labelled(ctx, input.normalImages, input.anomalyImages));
+      record = await registry.createDataset(input.projectName, type, { text, base: dataDir });
+    } else record = await registry.createDataset(input.projectName, type, null);
+    return datasetParent(input.projectName, record);
+  },
+
+  async addDatasetImages(_p, { input }, ctx) {
+    const { registry } = requireAdmin(ctx);
+    const type = stored(input.type);
+    registry.dataset(input.projectName, type);
+    const images = await labelled(ctx, input.normalImages, input.anomalyImages);
+    if (!images.length) throw new AppError('BAD_USER_INPUT', 'Give at least one image in normalImages or anomalyImages.');
+    const text = await storeImages(registry.store.dataDir, input.projectName, images);
+    return datasetParent(input.projectName, await registry.updateEntries(input.projectName, type, text, registry.store.dataDir));
+  },
+
+  async deleteDataset(_p, { projectName, type }, ctx) {
+    await requireAdmin(ctx).registry.deleteDataset(projectName, stored(type));
+    return true;
+  },
+
+  async trainModel(_p, { input }, ctx) {
+    const { models } = requireAdmin(ctx);
+    if (input.description != null && !DESCRIPTION.test(input.description)) throw new AppError('BAD_USER_INPUT', 'description must be 1-500 letters, digits, ".", "-" or "_".');
+    // Evaluation output goes where an unmapped Lookout for Vision bucket would: under DATA_DIR.
+    const m = await models.create(input.projectName, { description: input.description ?? null, outputConfig: { bucket: 'lookout-gateway', prefix: 'evaluations/' }, kmsKeyId: null, tags: {} });
+    return models.info(input.projectName, m);
+  },
+
+  async startModel(_p, { projectName, version }, ctx) {
+    const { models } = requireAdmin(ctx);
+    await models.start(projectName, version);
+    return models.info(projectName, models.model(projectName, version));
+  },
+
+  async stopModel(_p, { projectName, version }, ctx) {
+    const { models } = requireAdmin(ctx);
+    await models.stop(projectName, version);
+    return models.info(projectName, models.model(projectName, version));
+  },
+
+  async deleteModel(_p, { projectName, version }, ctx) {
+    const { models } = requireAdmin(ctx);
+    if (!/^[1-9][0-9]{0,9}$/.test(version)) throw new AppError('BAD_USER_INPUT', 'deleteModel takes a concrete version ("1", "2", ...), not "latest".');
+    const m = await models.delete(projectName, version);
+    return { ...(await models.info(projectName, m)), status: 'DELETING' as const, statusMessage: 'Deleted.' };
+  },
+};

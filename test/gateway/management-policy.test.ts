@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { Upload } from 'graphql-upload-minimal';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { createContext, type GraphQLContext } from '../../src/graphql/context';
+import { buildSchema } from '../../src/graphql/schema';
+import { createServices } from '../../src/services';
+import { png, textureRgb } from '../helpers/images';
+import { dataDirWithDemoModel } from './helpers';
+
+/** The policies around management, in process: production needs a token; autostart can be off. */
+
+let data: { path: string; cleanup: () => Promise<void> };
+let apollo: ApolloServer<GraphQLContext>;
+
+beforeAll(async () => {
+  data = await dataDirWithDemoModel();
+  apollo = new ApolloServer<GraphQLContext>({ schema: buildSchema(), plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  await apollo.start();
+});
+
+afterAll(async () => {
+  await apollo?.stop();
+  await data?.cleanup();
+});
+
+async function withServices(env: Record<string, string>, fn: (run: (query: string, variables?: Record<string, unknown>) => Promise<any>, services: Awaited<ReturnType<typeof createServices>>) => Promise<void>) {
+  const services = await createServices(loadConfig({ DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'silent', ...env }), pino({ level: 'silent' }));
+  try {
+    await fn(async (query, variables) => {
+      const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test' }) });
+      if (res.body.kind !== 'single') throw new Error('expected a single result');
+      return res.body.singleResult;
+    }, services);
+  } finally {
+    await services.close();
+  }
+}
+
+function upload(bytes: Buffer): Upload {
+  const u = new Upload() as Upload & { resolve(file: unknown): void };
+  u.resolve({ filename: 'x.png', encoding: '7bit', fieldName: 'image', mimetype: 'image/png', createReadStream: () => Readable.from([bytes]) });
+  return u;
+}
+
+const DETECT = `mutation D($image: Upload!) { detectAnomalies(input: { image: $image, projectName: "demo", modelVersion: "1" }) { isAnomalous model { status } } }`;
+
+test('in production without GRAPHQL_ADMIN_TOKEN, management is refused and says why', async () => {
+  await withServices({ NODE_ENV: 'production' }, async (run) => {
+    const r = await run(`mutation { createProject(name: "prod") { name } }`);
+    expect(r.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(r.errors[0].message).toMatch(/GRAPHQL_ADMIN_TOKEN/);
+    expect((await run(`{ project(name: "prod") { name } }`)).data.project).toBeNull();
+  });
+});
+
+test('with AUTOSTART_MODELS=false a stopped model is MODEL_NOT_RUNNING, as on the protocol path; with it on, the model starts', async () => {
+  await withServices({ AUTOSTART_MODELS: 'false' }, async (run, services) => {
+    await services.projects!.models.stop('demo', '1');
+    await services.projects!.models.settled();
+    const r = await run(DETECT, { image: upload(await png(textureRgb(5))) });
+    expect(r.errors[0].extensions).toMatchObject({ code: 'MODEL_NOT_RUNNING', resourceType: 'MODEL', resourceId: 'demo/1', status: 'TRAINED' });
+  });
+  await withServices({}, async (run) => {
+    expect((await run(`{ model(projectName: "demo", version: "1") { status } }`)).data.model.status).toBe('TRAINED');
+    const r = await run(DETECT, { image: upload(await png(textureRgb(5))) });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.detectAnomalies.model.status).toBe('HOSTED');
+  });
+});
