@@ -114,6 +114,10 @@ const schema = z
     MAX_PROJECTS: int(100, 1, 100_000),
     /** Buckets of `s3://` references mapped to folders; unmapped buckets are DATA_DIR/s3/<bucket>. */
     S3_BUCKETS: bucketMap,
+    /** An S3-compatible endpoint for buckets S3_BUCKETS does not map (credentials: the AWS chain). */
+    S3_ENDPOINT: z.url().optional(),
+    S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
+    S3_FORCE_PATH_STYLE: z.stringbool().default(true),
     /** Bearer token the GraphQL management mutations require (always required in production). */
     GRAPHQL_ADMIN_TOKEN: z.string().min(32, 'must have at least 32 characters').optional(),
     /** GraphQL detections start a stopped (TRAINED) model instead of refusing. */

@@ -17,6 +17,7 @@ import { Buckets } from './projects/locations';
 import { ModelLifecycle } from './projects/model-lifecycle';
 import { ProjectStore } from './projects/project-store';
 import { ProjectRegistry } from './projects/registry';
+import { S3Objects } from './projects/s3-objects';
 import { MaskSigner } from './masks/mask-signer';
 
 /** Builds the long-lived services from the validated config, in dependency order. */
@@ -39,7 +40,7 @@ export async function createServices(config: Config, log: Logger = pino({ level:
     await store.load();
     const registry = new ProjectRegistry(store, {
       scope: { region: config.LFV_REGION, accountId: config.LFV_ACCOUNT_ID },
-      buckets: new Buckets(config.S3_BUCKETS, dataDir),
+      buckets: new Buckets(config.S3_BUCKETS, dataDir, config.S3_ENDPOINT ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE }) : null),
       maxProjects: config.MAX_PROJECTS,
     });
     const models = new ModelLifecycle(registry, pool, log);
@@ -68,6 +69,7 @@ export async function createServices(config: Config, log: Logger = pino({ level:
     uploadGate: new WorkQueue(config.UPLOAD_READ_CONCURRENCY, Number.MAX_SAFE_INTEGER),
     async close() {
       await backend.close();
+      projects?.registry.options.buckets.close();
       await cache.close();
     },
   };

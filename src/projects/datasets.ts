@@ -106,6 +106,19 @@ export function toDataset(entries: DatasetEntryRecord[], options: ManifestOption
   return out;
 }
 
+/** The `s3://` objects entries name (images and masks), each once. */
+export function referencedObjects(entries: DatasetEntryRecord[]): { bucket: string; key: string }[] {
+  const seen = new Map<string, { bucket: string; key: string }>();
+  for (const e of entries) {
+    for (const [key, value] of Object.entries(readRow(e.line, 'entry').row)) {
+      if (!key.endsWith('-ref') || typeof value !== 'string') continue;
+      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(value);
+      if (m) seen.set(value, { bucket: m[1], key: m[2] });
+    }
+  }
+  return [...seen.values()];
+}
+
 /**
  * Every image and mask an entry names must be readable now: a dataset that points at nothing
  * is refused when it is made, not hours later when training fails.

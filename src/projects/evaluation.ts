@@ -6,7 +6,8 @@ import type { S3Object } from './records';
 /**
  * Lookout for Vision wrote a model's evaluation to the OutputConfig bucket and named the object
  * in DescribeModel's EvaluationResult. The gateway writes the test-set figures its engine
- * measured to the same place: the bucket's folder (mapped, or under the data folder).
+ * measured to the same place: the bucket's folder (mapped, or under the data folder), and on to
+ * the S3 endpoint when the bucket lives there.
  */
 export async function writeEvaluation(
   buckets: Buckets,
@@ -26,5 +27,6 @@ export async function writeEvaluation(
     TestImages: { Normal: m.testImages.normal, Anomaly: m.testImages.anomaly },
     Training: header.training,
   });
+  await buckets.publish(output.bucket, key, 'application/json');
   return { result: { bucket: output.bucket, key }, manifest: null, endedAt: now };
 }

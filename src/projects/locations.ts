@@ -1,11 +1,13 @@
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { AppError } from '../errors';
+import type { S3Objects } from './s3-objects';
 
 /**
- * Where `s3://bucket/key` lives on this machine. Lookout for Vision read manifests and images
- * from S3 and wrote evaluation output there; users without S3 keep the same calls. A bucket is
- * either mapped to a folder (`S3_BUCKETS=bucket=/path`) or, unmapped, is the folder
- * `<DATA_DIR>/s3/<bucket>`, so an unmapped output bucket is not an error.
+ * Where `s3://bucket/key` lives. Lookout for Vision read manifests and images from S3 and wrote
+ * evaluation output there; users without S3 keep the same calls. A bucket is, in this order:
+ * - mapped to a folder (`S3_BUCKETS=bucket=/path`);
+ * - on the S3-compatible endpoint (`S3_ENDPOINT`), read through a local mirror;
+ * - otherwise the folder `<DATA_DIR>/s3/<bucket>`, so an unmapped output bucket is not an error.
  */
 export class Buckets {
   private readonly folders: Readonly<Record<string, string>>;
@@ -13,12 +15,31 @@ export class Buckets {
   constructor(
     mapped: Record<string, string>,
     private readonly dataDir: string,
+    private readonly remote: S3Objects | null = null,
   ) {
     this.folders = Object.freeze(Object.fromEntries(Object.entries(mapped).map(([b, f]) => [b, resolve(f)])));
   }
 
+  private isRemote(bucket: string): boolean {
+    return this.remote !== null && !(bucket in this.folders);
+  }
+
   folder(bucket: string): string {
-    return this.folders[bucket] ?? join(this.dataDir, 's3', bucket);
+    return this.folders[bucket] ?? join(this.dataDir, this.remote ? 's3-mirror' : 's3', bucket);
+  }
+
+  /** Makes the local copy of a remote object current (a no-op for folder buckets). */
+  async fetch(bucket: string, key: string): Promise<void> {
+    if (this.isRemote(bucket)) await this.remote!.download(bucket, key, this.path(bucket, key));
+  }
+
+  /** Sends a file written at `path(bucket, key)` to its remote bucket (a no-op for folder buckets). */
+  async publish(bucket: string, key: string, contentType: string): Promise<void> {
+    if (this.isRemote(bucket)) await this.remote!.upload(bucket, key, this.path(bucket, key), contentType);
+  }
+
+  close(): void {
+    this.remote?.close();
   }
 
   /** The local path of an object; keys never climb out of their bucket's folder. */

@@ -124,7 +124,11 @@ export class ModelLifecycle {
       const opts = this.registry.manifestOptions;
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
       const header = await this.engine.train(data, this.dir(project, version));
-      const evaluation = await writeEvaluation(this.registry.options.buckets, project, version, m.outputConfig, header);
+      // The model is good even when its evaluation file cannot be written (say, the store is down).
+      const evaluation = await writeEvaluation(this.registry.options.buckets, project, version, m.outputConfig, header).catch((err) => {
+        this.log.warn({ err, project, version }, 'the evaluation result could not be written');
+        return null;
+      });
       next = { status: 'TRAINED', statusMessage: 'Training completed successfully.', evaluation };
     } catch (err) {
       if (!isAppError(err)) this.log.error({ err, project, version }, 'training failed unexpectedly');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors';
 import type { ManifestOptions } from '../engine/dataset/manifest';
-import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, type EntryFilter } from './datasets';
+import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, referencedObjects, type EntryFilter } from './datasets';
 import type { Buckets } from './locations';
 import { KeyedLock } from './locks';
 import { NAME_PATTERN, type ProjectState, type ProjectStore } from './project-store';
@@ -89,6 +89,7 @@ export class ProjectRegistry {
       let entries: DatasetEntryRecord[] = [];
       if (source) {
         entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);
+        await this.copyObjects(entries);
         await checkReferences(entries, this.manifestOptions);
       }
       const from = !source ? 'empty' : 'bucket' in source ? `from s3://${source.bucket}/${source.key}` : 'from an uploaded manifest';
@@ -98,7 +99,15 @@ export class ProjectRegistry {
     });
   }
 
+  /** Images in remote buckets are copied when a dataset takes them, as the service did. */
+  private async copyObjects(entries: DatasetEntryRecord[]): Promise<void> {
+    const objects = referencedObjects(entries);
+    // A few at a time: enough to hide latency, few enough not to swamp a small store.
+    for (let i = 0; i < objects.length; i += 8) await Promise.all(objects.slice(i, i + 8).map((o) => this.options.buckets.fetch(o.bucket, o.key)));
+  }
+
   private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {
+    await this.options.buckets.fetch(source.bucket, source.key);
     const path = this.options.buckets.path(source.bucket, source.key);
     let bytes: Buffer;
     try {
@@ -132,6 +141,7 @@ export class ProjectRegistry {
       const d = this.dataset(project, type);
       const changes = parseLines(text, base, now);
       if (!changes.length) throw new AppError('DATASET_INVALID', 'The changes hold no entries.');
+      await this.copyObjects(changes);
       await checkReferences(changes, this.manifestOptions);
       const next: DatasetRecord = { ...d, entries: mergeEntries(d.entries, changes), updatedAt: now, status: 'UPDATE_COMPLETE', statusMessage: `Updated ${changes.length} entries.` };
       await this.store.saveDataset(project, next);
