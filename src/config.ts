@@ -9,39 +9,32 @@ import { parseBucketMap } from './projects/locations';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
-/** `kid:secret` pairs, comma separated, newest (the signing key) first. */
-const maskKeys = z
-  .string()
-  .transform((v, ctx) => {
-    const keys = v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
-      const i = pair.indexOf(':');
-      return { id: pair.slice(0, i), secret: pair.slice(i + 1) };
-    });
-    for (const k of keys) {
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(k.id)) ctx.addIssue({ code: 'custom', message: `key id "${k.id}" must be 1-32 letters, digits, _ or -` });
-      if (k.secret.length < 32) ctx.addIssue({ code: 'custom', message: `the secret of key "${k.id}" must have at least 32 characters` });
-    }
-    if (!keys.length) ctx.addIssue({ code: 'custom', message: 'no keys given' });
-    return keys;
-  })
-  .optional();
+/**
+ * `id:secret` pairs, comma separated, each id matching `idPattern` and each secret at least
+ * `minSecret` long; every bad pair is reported, and the secret itself never is.
+ */
+const keyPairs = (idPattern: RegExp, idRule: string, minSecret: number) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      const keys = v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+        const i = pair.indexOf(':');
+        return { id: i < 0 ? pair : pair.slice(0, i), secret: i < 0 ? '' : pair.slice(i + 1) };
+      });
+      for (const k of keys) {
+        if (!idPattern.test(k.id)) ctx.addIssue({ code: 'custom', message: `key id "${k.id.slice(0, 32)}" must be ${idRule}` });
+        if (k.secret.length < minSecret) ctx.addIssue({ code: 'custom', message: `the secret of key "${k.id.slice(0, 32)}" must have at least ${minSecret} characters` });
+      }
+      if (!keys.length) ctx.addIssue({ code: 'custom', message: 'no keys given' });
+      return keys;
+    })
+    .optional();
 
-/** `ACCESS_KEY_ID:secret` pairs, comma separated: who may call the Lookout for Vision endpoint. */
-const accessKeys = z
-  .string()
-  .transform((v, ctx) => {
-    const keys = v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
-      const i = pair.indexOf(':');
-      return { accessKeyId: i < 0 ? pair : pair.slice(0, i), secret: i < 0 ? '' : pair.slice(i + 1) };
-    });
-    for (const k of keys) {
-      if (!/^[A-Za-z0-9]{4,128}$/.test(k.accessKeyId)) ctx.addIssue({ code: 'custom', message: `access key id "${k.accessKeyId.slice(0, 24)}" must be 4-128 letters or digits` });
-      if (k.secret.length < 16) ctx.addIssue({ code: 'custom', message: `the secret of ${k.accessKeyId.slice(0, 24)} must have at least 16 characters` });
-    }
-    if (!keys.length) ctx.addIssue({ code: 'custom', message: 'no keys given' });
-    return keys;
-  })
-  .optional();
+/** Mask URL keys, newest (the signing key) first. */
+const maskKeys = keyPairs(/^[A-Za-z0-9_-]{1,32}$/, '1-32 letters, digits, _ or -', 32);
+
+/** Who may call the Lookout for Vision endpoint: `ACCESS_KEY_ID:secret`, as the SDKs are given them. */
+const accessKeys = keyPairs(/^[A-Za-z0-9]{4,128}$/, '4-128 letters or digits', 16).transform((keys) => keys?.map((k) => ({ accessKeyId: k.id, secret: k.secret })));
 
 /** `bucket=folder` pairs, comma separated: where `s3://bucket/...` lives on this machine. */
 const bucketMap = z
