@@ -15,6 +15,7 @@ import {
   DetectAnomaliesCommand,
   ListDatasetEntriesCommand,
   ListModelsCommand,
+  ListTagsForResourceCommand,
   ResourceNotFoundException,
   StartModelCommand,
   StopModelCommand,
@@ -142,6 +143,20 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const badType = await thrown(() => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/gif' })));
   expect(badType).toBeInstanceOf(ValidationException);
   expect(badType.message).toBe('content-type must be one of the following. image/jpeg, image/png');
+  // Bad bodies: not an image, a truncated one, a decompression bomb, one over the size limit.
+  const bomb = await sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#fff' } }).png({ compressionLevel: 9 }).toBuffer();
+  for (const [body, message] of [
+    [Buffer.from('definitely not a png'), /PNG or JPEG/],
+    [image.subarray(0, image.length / 2), /truncated|decoded/i],
+    [bomb, /pixels|size/],
+    [Buffer.concat([image, Buffer.alloc(9 * 1024 * 1024)]), /larger than/],
+  ] as const) {
+    const err = await thrown(() => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: body, ContentType: 'image/png' })));
+    expect(err).toBeInstanceOf(ValidationException);
+    expect(err.$metadata.httpStatusCode).toBe(400);
+    expect(err.message).toMatch(message);
+  }
+  expect((await lfv.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:lookoutvision:us-east-1:000000000000:model/cookies/1' }))).Tags).toEqual([{ Key: 'line', Value: '3' }]);
 
   // A hosted model cannot be deleted; stop it first.
   const busy = await thrown(() => lfv.send(new DeleteModelCommand({ ProjectName: 'cookies', ModelVersion: '1' })));
@@ -167,4 +182,37 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const noProject = await thrown(() => lfv.send(new DescribeProjectCommand({ ProjectName: 'cookies' })));
   expect(noProject).toBeInstanceOf(ResourceNotFoundException);
   expect(noProject.ResourceType).toBe('PROJECT');
+});
+
+test('a project with train and test datasets evaluates on the test set; an empty dataset fills through UpdateDatasetEntries; a training model cannot be deleted', async () => {
+  const trainKey = await writeS3Dataset(join(dir, 'bucket'), BUCKET, 'two/train', 12, 0);
+  const testKey = await writeS3Dataset(join(dir, 'bucket'), BUCKET, 'two/test', 6, 6);
+  await lfv.send(new CreateProjectCommand({ ProjectName: 'two-sets' }));
+  // The test set starts empty and is filled from the manifest's lines.
+  await lfv.send(new CreateDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }));
+  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({ Total: 0, Labeled: 0, Normal: 0, Anomaly: 0 });
+  await lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'two-sets', DatasetType: 'test', Changes: await readFile(join(dir, 'bucket', testKey)) }));
+  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({ Total: 12, Labeled: 12, Normal: 6, Anomaly: 6 });
+  await lfv.send(new CreateDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: trainKey } } } }));
+
+  await lfv.send(new CreateModelCommand({ ProjectName: 'two-sets', OutputConfig: { S3Location: { Bucket: BUCKET, Prefix: 'out' } }, KmsKeyId: 'alias/ignored-here' }));
+  const training = await thrown(() => lfv.send(new DeleteModelCommand({ ProjectName: 'two-sets', ModelVersion: '1' })));
+  expect(training).toBeInstanceOf(ConflictException);
+  expect(training.message).toMatch(/TRAINING/);
+  const m = await waitForStatus(lfv, 'two-sets', '1', ['TRAINED', 'TRAINING_FAILED']);
+  expect(m).toMatchObject({ Status: 'TRAINED', KmsKeyId: 'alias/ignored-here' });
+  // A mapped output bucket: the evaluation lands in its folder, and says which images it used.
+  const evaluation = JSON.parse(await readFile(join(dir, 'bucket', m.EvaluationResult!.Key!), 'utf8'));
+  expect(m.EvaluationResult!.Key).toMatch(/^out\/two-sets\//);
+  expect(evaluation.EvaluationDetails.TestSource).toBe('test-dataset');
+  expect(evaluation.TestImages).toEqual({ Normal: 6, Anomaly: 6 });
+  expect(m.Performance!.Recall).toBeGreaterThan(0.5);
+
+  // A classification model (no masks anywhere): DetectAnomalies leaves out Anomalies and AnomalyMask.
+  await lfv.send(new StartModelCommand({ ProjectName: 'two-sets', ModelVersion: '1', MinInferenceUnits: 1 }));
+  await waitForStatus(lfv, 'two-sets', '1', ['HOSTED']);
+  const raw = await fetch(`${gw.url}/2020-11-20/projects/two-sets/models/1/detect`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await png(textureRgb(77))) });
+  expect(raw.status).toBe(403); // unsigned: this gateway checks signatures
+  const r = await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'two-sets', ModelVersion: '1', Body: await png(textureRgb(77)), ContentType: 'image/png' }));
+  expect(Object.keys(r.DetectAnomalyResult!).sort()).toEqual(['Confidence', 'IsAnomalous', 'Source']);
 });
