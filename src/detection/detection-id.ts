@@ -3,10 +3,13 @@ import { createHash } from 'node:crypto';
 /**
  * A detection's id names the image and the model that judged it, never "latest", so the same
  * upload against the same model version is the same result (and the same cache entry) on every
- * replica, while a newly trained version gets fresh answers.
+ * replica, while a newly trained version gets fresh answers. The model's creation time is part
+ * of it: a project deleted and made again starts at version 1 again, and its new version 1 must
+ * not be answered with the old one's cached results.
  */
-export function detectionId(imageSha256: string, backend: string, projectName: string, version: string): string {
-  return createHash('sha256').update(`${imageSha256}\n${backend}\n${projectName}\n${version}`).digest('base64url');
+export function detectionId(imageSha256: string, backend: string, projectName: string, version: string, modelCreatedAt: Date | null = null): string {
+  const created = modelCreatedAt ? String(modelCreatedAt.getTime()) : '';
+  return createHash('sha256').update(`${imageSha256}\n${backend}\n${projectName}\n${version}\n${created}`).digest('base64url');
 }
 
 export const isDetectionId = (id: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(id);

@@ -69,3 +69,27 @@ test('a holder that never finishes does not block others beyond the lock time', 
   const service = new DetectionService(quick, cache, { ttlSeconds: 60, lockMs: 100, log: pino({ level: 'silent' }), pollMs: 10 });
   await expect(service.detect(image, 'p', '1')).resolves.toMatchObject({ cached: false, detection: { isAnomalous: false } });
 });
+
+test('a model made again under the same name and version does not inherit the old one’s cached answers', async () => {
+  let current: ModelInfo = { ...model, createdAt: new Date(1_000) };
+  let calls = 0;
+  const backend: DetectorBackend = {
+    ...gatedBackend().backend,
+    describeModel: async () => current,
+    detect: async () => ({ isAnomalous: ++calls > 1, confidence: 0.8 }),
+  };
+  const service = new DetectionService(backend, new MemoryCache(1 << 20), { ttlSeconds: 60, lockMs: 1_000, log: pino({ level: 'silent' }) });
+  expect(await service.detect(image, 'p', '1')).toMatchObject({ cached: false, detection: { isAnomalous: false } });
+  expect(await service.detect(image, 'p', '1')).toMatchObject({ cached: true });
+  current = { ...model, createdAt: new Date(2_000) }; // project deleted and recreated: version 1 again
+  expect(await service.detect(image, 'p', '1')).toMatchObject({ cached: false, detection: { isAnomalous: true } });
+});
+
+test('a model that is not HOSTED is refused before the cache, even for an image it answered before', async () => {
+  let current: ModelInfo = model;
+  const backend: DetectorBackend = { ...gatedBackend().backend, describeModel: async () => current, detect: async () => ({ isAnomalous: false, confidence: 0.8 }) };
+  const service = new DetectionService(backend, new MemoryCache(1 << 20), { ttlSeconds: 60, lockMs: 1_000, log: pino({ level: 'silent' }) });
+  await service.detect(image, 'p', '1');
+  current = { ...model, status: 'TRAINED' };
+  await expect(service.detect(image, 'p', '1')).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNING', details: { resourceType: 'MODEL', resourceId: 'p/1' } });
+});
