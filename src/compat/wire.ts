@@ -66,26 +66,18 @@ export function sendAwsError(res: ServerResponse, requestId: string, err: unknow
 }
 
 /** The status the service modelled for each exception (413 and 415 are not among them). */
-function awsStatus(name: string, fallback: number): number {
-  switch (name) {
-    case 'ValidationException':
-      return 400;
-    case 'AccessDeniedException':
-    case 'MissingAuthenticationTokenException':
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-      return 403;
-    case 'ResourceNotFoundException':
-      return 404;
-    case 'ConflictException':
-      return 409;
-    case 'ServiceQuotaExceededException':
-      return 402;
-    case 'ThrottlingException':
-      return 429;
-    case 'InternalServerException':
-      return 500;
-    default:
-      return fallback;
-  }
-}
+const AWS_STATUS: Readonly<Record<string, number>> = {
+  ValidationException: 400,
+  AccessDeniedException: 403,
+  MissingAuthenticationTokenException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
+  ResourceNotFoundException: 404,
+  UnknownOperationException: 404,
+  ConflictException: 409,
+  ServiceQuotaExceededException: 402,
+  ThrottlingException: 429,
+  InternalServerException: 500,
+};
+
+const awsStatus = (name: string, fallback: number) => AWS_STATUS[name] ?? fallback;

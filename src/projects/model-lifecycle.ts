@@ -171,10 +171,11 @@ export class ModelLifecycle {
   private async host(project: string, version: string): Promise<void> {
     try {
       await this.engine.load(this.dir(project, version));
-      await this.update(project, version, { status: 'HOSTED', statusMessage: 'The model is running.' }, 'STARTING_HOSTING');
+      await this.update(project, version, { status: 'HOSTED', statusMessage: 'The model is running.' }, ['STARTING_HOSTING']);
     } catch (err) {
       this.log.warn({ err, project, version }, 'a model failed to start');
-      await this.update(project, version, { status: 'HOSTING_FAILED', statusMessage: (err as Error).message.split('\n')[0] }, 'STARTING_HOSTING');
+      // Also from HOSTED: after a restart a hosted model stays HOSTED while it reloads.
+      await this.update(project, version, { status: 'HOSTING_FAILED', statusMessage: (err as Error).message.split('\n')[0] }, ['STARTING_HOSTING', 'HOSTED']);
     }
   }
 
@@ -189,7 +190,7 @@ export class ModelLifecycle {
       await this.store.saveModel(project, { ...m, status: 'STOPPING_HOSTING', statusMessage: 'Stopping.' });
       this.spawn(async () => {
         await this.engine.unload(this.dir(project, m.version)).catch((err) => this.log.warn({ err }, 'unloading a model failed'));
-        await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' }, 'STOPPING_HOSTING');
+        await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' }, ['STOPPING_HOSTING']);
       });
       return 'STOPPING_HOSTING';
     });
@@ -242,10 +243,10 @@ export class ModelLifecycle {
   }
 
   /** Writes a status change, unless the model moved on meanwhile (deleted, or stopped). */
-  private update(project: string, version: string, change: Partial<ModelRecord>, onlyFrom?: ModelStatus): Promise<void> {
+  private update(project: string, version: string, change: Partial<ModelRecord>, onlyFrom?: ModelStatus[]): Promise<void> {
     return this.registry.locks.run(project, async () => {
       const m = this.store.get(project)?.models.get(version);
-      if (!m || (onlyFrom && m.status !== onlyFrom) || this.closedDuring(change)) return;
+      if (!m || (onlyFrom && !onlyFrom.includes(m.status)) || this.closedDuring(change)) return;
       // A finished training no longer needs its snapshot of the datasets.
       const job = m.status === 'TRAINING' && change.status && change.status !== 'TRAINING' ? null : m.job;
       await this.store.saveModel(project, { ...m, ...change, job });
