@@ -10,6 +10,7 @@ import { detectOperation } from './operations/detect';
 import { modelOperations } from './operations/models';
 import { projectOperations } from './operations/projects';
 import { tagOperations } from './operations/tags';
+import { check, clientToken } from './shapes';
 import { verifySigV4 } from './sigv4';
 import { sendAws, sendAwsError } from './wire';
 
@@ -67,20 +68,21 @@ export function compatHandler(services: Services) {
       const found = route(req.method ?? 'GET', url.pathname);
       if (!found) throw new AppError('UNKNOWN_OPERATION', `No operation answers ${req.method} ${url.pathname}.`);
       const { op, labels } = found;
+      // Unsigned requests are turned away before their body is read (the rest needs the body).
+      if (!mode.anonymous && !req.headers.authorization) throw new AppError('MISSING_AUTHENTICATION');
       const limit = op === detectOperation ? services.config.MAX_UPLOAD_BYTES : (op.maxBody ?? DEFAULT_MAX_BODY);
       const body = await readBody(req, limit, res);
+      // Hashed once: the signature check, the detection's cache key and client tokens all use it.
+      const bodySha256 = createHash('sha256').update(body).digest('hex');
       if (!mode.anonymous) {
         const path = (req.url ?? '/').split('?')[0];
-        await verifySigV4({ method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body }, services.config.LFV_ACCESS_KEYS ?? []);
+        await verifySigV4({ method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body, bodySha256 }, services.config.LFV_ACCESS_KEYS ?? []);
       }
-      const request: OperationRequest = { labels, query: url.searchParams, headers: req.headers, body, services, projects: services.projects!, scope, signal: abort.signal };
+      const request: OperationRequest = { labels, query: url.searchParams, headers: req.headers, body, bodySha256, services, projects: services.projects!, scope, signal: abort.signal };
       const run = async () => ({ status: op.status, body: await op.handle(request) });
       const rawToken = req.headers['x-amzn-client-token'];
-      const token = TOKENED.has(op.name) && typeof rawToken === 'string' ? rawToken : undefined;
-      if (token !== undefined && !/^[a-zA-Z0-9-]{1,64}$/.test(token)) {
-        throw new AppError('BAD_USER_INPUT', `1 validation error detected: Value '${token.slice(0, 64)}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-]+$`);
-      }
-      const params = { labels, body: createHash('sha256').update(body).digest('hex') };
+      const token = TOKENED.has(op.name) && typeof rawToken === 'string' ? check(clientToken, rawToken, 'clientToken') : undefined;
+      const params = { labels, body: bodySha256 };
       const resource = labels.modelVersion ? { type: 'MODEL', id: `${labels.projectName}/${labels.modelVersion}` } : labels.datasetType ? { type: 'DATASET', id: `${labels.projectName}/${labels.datasetType}` } : { type: 'PROJECT', id: labels.projectName ?? '' };
       const reply = await services.projects!.idempotency.run(op.name, token, params, resource, run);
       sendAws(res, requestId, reply.status, reply.body);

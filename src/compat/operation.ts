@@ -10,6 +10,7 @@ export interface OperationRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  bodySha256: string;
   services: Services;
   projects: ProjectServices;
   scope: ArnScope;

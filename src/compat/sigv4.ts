@@ -23,6 +23,8 @@ export interface SignedRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** Hex sha256 of `body`, when the caller has it already. */
+  bodySha256?: string;
 }
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
@@ -72,7 +74,7 @@ export async function verifySigV4(req: SignedRequest, keys: readonly AccessKey[]
     headers[name] = value;
   }
   // A client that states the payload hash signs that statement, not the body: hold it to it.
-  const bodyHash = createHash('sha256').update(req.body).digest('hex');
+  const bodyHash = req.bodySha256 ?? createHash('sha256').update(req.body).digest('hex');
   const stated = header(req, 'x-amz-content-sha256');
   if (stated !== undefined && stated !== bodyHash) throw new AppError('INVALID_SIGNATURE', "The provided 'x-amz-content-sha256' header does not match what was computed.");
 

@@ -168,6 +168,13 @@ test('a retried request with the same client token gets the first answer; other 
   expect(dup).toMatchObject({ ResourceType: 'PROJECT', ResourceId: 'once' });
 });
 
+test('a client token breaking its pattern is a ValidationException before anything runs', async () => {
+  const r = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'tokened' }), headers: { 'x-amzn-client-token': 'not a token!' } });
+  expect([r.status, r.body.__type]).toEqual([400, 'ValidationException']);
+  expect(r.body.Message).toMatch(/at 'clientToken' failed to satisfy constraint/);
+  expect(await projectNames()).not.toContain('tokened');
+});
+
 test('a retried CreateModel trains one model, not two', async () => {
   const key = await writeS3Dataset(join(dir, 'bucket'), 'input-bucket', 'retry', 8, 0);
   await lfv.send(new CreateProjectCommand({ ProjectName: 'retry' }));
