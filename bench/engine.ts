@@ -104,7 +104,7 @@ async function benchDataset(set: (typeof SETS)[number], options: TrainOptions) {
 
   const fullDir = join(tmpdir(), `bench-${set.name}-full-${process.pid}`);
   const t0 = performance.now();
-  const header = await trainModel({ train: data, test: { ...data, entries: [] } }, fullDir, { ...options, seed: SEED });
+  const { header } = await trainModel({ train: data, test: { ...data, entries: [] } }, fullDir, { ...options, seed: SEED });
   const trainSeconds = (performance.now() - t0) / 1000;
   const size = dirSize(fullDir);
   await rm(fullDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors';
 import { concatArrays } from './arrays';
-import { calibrate } from './calibration';
+import { calibrate, verdict } from './calibration';
 import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
@@ -77,7 +77,21 @@ export function chooseInputSize(region: { width: number; height: number }, resol
   return { width: to32(region.width * scale), height: to32(region.height * scale) };
 }
 
-export async function trainModel(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<ModelHeader> {
+/** How the trained model judged one test image (Lookout for Vision's evaluation manifest lists these). */
+export interface TestPrediction {
+  /** The image's local path, as in the dataset entry. */
+  image: string;
+  label: 'normal' | 'anomaly';
+  isAnomalous: boolean;
+  confidence: number;
+}
+
+export interface TrainedModel {
+  header: ModelHeader;
+  testPredictions: TestPrediction[];
+}
+
+export async function trainModel(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<TrainedModel> {
   const started = performance.now();
   // An option passed as undefined means "the default", not "unset".
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
@@ -207,7 +221,8 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
         training: { normalImages: counts.normal, anomalyImages: counts.anomaly, seconds: (performance.now() - started) / 1000, seed: o.seed },
       };
       await saveModel(outDir, { header, bank, prototypes });
-      return header;
+      const testPredictions = test.map((e, i) => ({ image: e.image, label: e.label, ...verdict(testScored[i].score, calibration) }));
+      return { header, testPredictions };
     } finally {
       await index.release();
     }

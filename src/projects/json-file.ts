@@ -7,12 +7,16 @@ import type { z } from 'zod';
  * The registry's records are small JSON files. A write goes to a hidden sibling, is fsynced and
  * renamed over the target, so a crash leaves either the old record or the new one, never half.
  */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeTextAtomic(path, JSON.stringify(value, null, 1) + '\n');
+}
+
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const staging = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(staging, 'w');
   try {
-    await fh.writeFile(JSON.stringify(value, null, 1) + '\n');
+    await fh.writeFile(text);
     await fh.sync();
   } finally {
     await fh.close();

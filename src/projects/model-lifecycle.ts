@@ -123,9 +123,12 @@ export class ModelLifecycle {
     try {
       const opts = this.registry.manifestOptions;
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
-      const header = await this.engine.train(data, this.dir(project, version));
-      // The model is good even when its evaluation file cannot be written (say, the store is down).
-      const evaluation = await writeEvaluation(this.registry.options.buckets, project, version, m.outputConfig, header).catch((err) => {
+      const trained = await this.engine.train(data, this.dir(project, version));
+      // The test images are the test dataset's, or the share of the training set held out.
+      const testEntries = [...(m.job!.test ?? []), ...m.job!.train];
+      // The model is good even when its evaluation files cannot be written (say, the store is down).
+      const where = { project, version, output: m.outputConfig };
+      const evaluation = await writeEvaluation(this.registry.options.buckets, where, trained, testEntries, opts).catch((err) => {
         this.log.warn({ err, project, version }, 'the evaluation result could not be written');
         return null;
       });

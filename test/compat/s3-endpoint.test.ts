@@ -58,6 +58,9 @@ test('a dataset from a manifest in an S3-compatible store, trained, with its eva
   const uploaded = peer.objects.get(`remote-output/${trained.EvaluationResult!.Key}`);
   expect(uploaded).toBeDefined();
   expect(JSON.parse(uploaded!.toString()).AggregatedEvaluationResults.Metrics.F1Score).toBeCloseTo(trained.Performance!.F1Score!, 6);
+  const manifest = peer.objects.get(`remote-output/${trained.EvaluationManifest!.Key}`)!.toString().trim().split('\n');
+  expect(manifest.length).toBeGreaterThan(0);
+  expect(JSON.parse(manifest[0])['source-ref']).toMatch(/^s3:\/\/remote-bucket\/belts\//);
 
   // An object the store does not have is named in the ValidationException; nothing changes.
   const missing = JSON.stringify({ 'source-ref': 's3://remote-bucket/belts/images/nope.png', 'anomaly-label-metadata': { 'class-name': 'normal' } });

@@ -206,6 +206,20 @@ test('a project with train and test datasets evaluates on the test set; an empty
   expect(m.EvaluationResult!.Key).toMatch(/^out\/two-sets\//);
   expect(evaluation.EvaluationDetails.TestSource).toBe('test-dataset');
   expect(evaluation.TestImages).toEqual({ Normal: 6, Anomaly: 6 });
+  // The evaluation manifest: each test image's own line with the model's verdict added.
+  expect(m.EvaluationManifest!.Key).toMatch(/^out\/two-sets\/EvaluationManifest\/.+\.manifest$/);
+  const rows = (await readFile(join(dir, 'bucket', m.EvaluationManifest!.Key!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  expect(rows).toHaveLength(12);
+  for (const row of rows) {
+    expect(row['source-ref']).toMatch(new RegExp(`^s3://${BUCKET}/two/test/images/`));
+    expect(row['anomaly-label-detected-metadata'].confidence).toBeGreaterThanOrEqual(0.5);
+  }
+  // The verdicts agree with the figures DescribeModel reports.
+  const anomalous = rows.filter((r) => r['anomaly-label-metadata']['class-name'] === 'anomaly');
+  const found = anomalous.filter((r) => r['anomaly-label-detected'] === 1).length;
+  expect(found / anomalous.length).toBeCloseTo(m.Performance!.Recall!, 5);
+  const flagged = rows.filter((r) => r['anomaly-label-detected'] === 1).length;
+  expect(found / flagged).toBeCloseTo(m.Performance!.Precision!, 5);
   expect(m.Performance!.Recall).toBeGreaterThan(0.5);
 
   // A classification model (no masks anywhere): DetectAnomalies leaves out Anomalies and AnomalyMask.

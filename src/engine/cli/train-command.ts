@@ -21,7 +21,7 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
   const train = await readDataset(dataset, { buckets });
   const test = v.test ? await readDataset(v.test as string, { buckets }) : null;
   let lastLine = '';
-  const header = await trainModel({ train, test }, resolve(out), {
+  const { header } = await trainModel({ train, test }, resolve(out), {
     ...settings,
     onProgress: ({ stage, done, total }) => {
       const line = `${stage}: ${done}/${total}`;

@@ -7,7 +7,7 @@ import type { DetectionResult } from '../detector';
 import type { ImageLimits } from '../image/image-header';
 import { DEFAULT_IMAGE_LIMITS } from '../image/image-header';
 import type { ModelHeader } from '../model/model-header';
-import type { TrainOptions } from '../train';
+import type { TrainedModel, TrainOptions } from '../train';
 import { WorkQueue } from '../work-queue';
 import { fromOutcome, type EngineTask, type Outcome, type WorkerConfig } from './protocol';
 
@@ -55,7 +55,7 @@ export class EnginePool {
   }
 
   /** Training waits its turn like a detection but is never refused for a long line. */
-  async train(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<ModelHeader> {
+  async train(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<TrainedModel> {
     const { onProgress, ...rest } = options;
     const channel = onProgress ? new MessageChannel() : null;
     if (channel) {
@@ -63,7 +63,7 @@ export class EnginePool {
       channel.port1.unref();
     }
     try {
-      return await this.call<ModelHeader>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined);
+      return await this.call<TrainedModel>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined);
     } finally {
       channel?.port1.close();
     }

@@ -42,12 +42,12 @@ export default async function handle(task: EngineTask): Promise<Outcome<unknown>
         return { ok: true, value: r };
       }
       case 'train': {
-        const header = await trainModel(task.data, task.outDir, {
+        const trained = await trainModel(task.data, task.outDir, {
           ...task.options,
           onProgress: task.progress ? (p) => task.progress!.postMessage(p) : undefined,
         });
         task.progress?.close();
-        return { ok: true, value: header };
+        return { ok: true, value: trained };
       }
       case 'load': {
         await model(task.modelDir, task.limits);
