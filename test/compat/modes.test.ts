@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateProjectCommand, DetectAnomaliesCommand, ListProjectsCommand, ServiceQuotaExceededException, ThrottlingException } from '@aws-sdk/client-lookoutvision';
+import { AccessDeniedException, CreateProjectCommand, DetectAnomaliesCommand, ListProjectsCommand, ServiceQuotaExceededException, ThrottlingException } from '@aws-sdk/client-lookoutvision';
 import { png, textureRgb } from '../helpers/images';
 import { dataDirWithDemoModel, spawnGateway, startGateway } from '../gateway/helpers';
 import { client, thrown } from './helpers';
@@ -44,6 +44,11 @@ test('in production without keys the endpoint is off and says why', async () => 
   expect(r.status).toBe(403);
   expect(r.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
   expect(((await r.json()) as any).Message).toMatch(/LFV_ACCESS_KEYS/);
+  const sdk = client(g.url);
+  const denied = await thrown(() => sdk.send(new ListProjectsCommand({})));
+  sdk.destroy();
+  expect(denied).toBeInstanceOf(AccessDeniedException);
+  expect(denied.$metadata.httpStatusCode).toBe(403);
   // GraphQL is unaffected.
   expect((await fetch(`${g.url}/healthz`)).status).toBe(200);
 });
