@@ -150,16 +150,18 @@ export class ProjectRegistry {
   }
 
   /** The tags of a project or model, by ARN; ResourceNotFound for anything else. */
-  private tagged(arn: string): { tags: Record<string, string>; save: () => Promise<void>; key: string } {
+  private tagged(arn: string): { tags: Record<string, string>; save: (tags: Record<string, string>) => Promise<void>; key: string } {
     const named = parseArn(this.options.scope, arn);
     const notFound = () => new AppError('PROJECT_NOT_FOUND', `No resource has the ARN ${arn}.`, { resourceType: named?.version ? 'MODEL' : 'PROJECT', resourceId: arn });
     if (!named) throw notFound();
     const state = this.store.get(named.project);
     if (!state) throw notFound();
-    if (!named.version) return { tags: state.project.tags, save: () => this.store.saveProject(state), key: named.project };
+    // Saves write a new record and only then replace the one in memory, so a failed write
+    // leaves the tags as they were.
+    if (!named.version) return { tags: state.project.tags, save: (tags) => this.store.saveProject({ ...state, project: { ...state.project, tags } }), key: named.project };
     const model = state.models.get(named.version);
     if (!model) throw notFound();
-    return { tags: model.tags, save: () => this.store.saveModel(named.project, model), key: named.project };
+    return { tags: model.tags, save: (tags) => this.store.saveModel(named.project, { ...model, tags }), key: named.project };
   }
 
   listTags(arn: string): Record<string, string> {
@@ -167,22 +169,18 @@ export class ProjectRegistry {
   }
 
   async tag(arn: string, tags: Record<string, string>): Promise<void> {
-    const { key } = this.tagged(arn);
-    await this.locks.run(key, async () => {
+    await this.locks.run(this.tagged(arn).key, async () => {
       const t = this.tagged(arn);
       const merged = { ...t.tags, ...tags };
       if (Object.keys(merged).length > 200) throw new AppError('QUOTA_EXCEEDED', 'A resource has at most 200 tags.', { quotaCode: 'TAGS_PER_RESOURCE', serviceCode: 'lookoutvision' });
-      Object.assign(t.tags, tags);
-      await t.save();
+      await t.save(merged);
     });
   }
 
   async untag(arn: string, keys: string[]): Promise<void> {
-    const { key } = this.tagged(arn);
-    await this.locks.run(key, async () => {
+    await this.locks.run(this.tagged(arn).key, async () => {
       const t = this.tagged(arn);
-      for (const k of keys) delete t.tags[k];
-      await t.save();
+      await t.save(Object.fromEntries(Object.entries(t.tags).filter(([k]) => !keys.includes(k))));
     });
   }
 }
