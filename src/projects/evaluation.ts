@@ -1,7 +1,7 @@
 import { resolveRef, type ManifestOptions } from '../engine/dataset/manifest';
 import type { ModelHeader } from '../engine/model/model-header';
 import type { TestPrediction } from '../engine/train';
-import { writeJsonAtomic, writeTextAtomic } from './json-file';
+import { writeJsonAtomic, writeFileAtomic } from './atomic-file';
 import type { Buckets } from './locations';
 import type { DatasetEntryRecord, S3Object } from './records';
 
@@ -32,7 +32,7 @@ export async function writeEvaluation(
     TestImages: { Normal: m.testImages.normal, Anomaly: m.testImages.anomaly },
     Training: trained.header.training,
   });
-  await writeTextAtomic(buckets.path(output.bucket, manifestKey), evaluationManifest(trained.testPredictions, testEntries, manifestOptions, now));
+  await writeFileAtomic(buckets.path(output.bucket, manifestKey), evaluationManifest(trained.testPredictions, testEntries, manifestOptions, now));
   await buckets.publish(output.bucket, resultKey, 'application/json');
   await buckets.publish(output.bucket, manifestKey, 'application/jsonlines');
   return { result: { bucket: output.bucket, key: resultKey }, manifest: { bucket: output.bucket, key: manifestKey }, endedAt: now };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { readJson, writeJsonAtomic } from './json-file';
+import { readJson, writeJsonAtomic } from './atomic-file';
 
 /**
  * Client tokens (`X-Amzn-Client-Token`): a retried request with the same token and the same

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label } from '../engine/dataset/types';
+import { writeFileAtomic } from './atomic-file';
 import { projectDir } from './project-store';
 
 export interface LabelledImage {
@@ -22,11 +22,7 @@ export async function storeImages(dataDir: string, project: string, images: Labe
   const lines: string[] = [];
   for (const img of images) {
     const path = join(dir, `${img.sha256}.${img.format === 'png' ? 'png' : 'jpg'}`);
-    if (!(await exists(path))) {
-      const staging = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(staging, img.bytes);
-      await rename(staging, path);
-    }
+    if (!(await exists(path))) await writeFileAtomic(path, img.bytes);
     lines.push(
       JSON.stringify({
         'source-ref': path,

@@ -1,7 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelHeaderSchema, type ModelHeader } from '../engine/model/model-header';
-import { readJson, writeJsonAtomic } from './json-file';
+import { readJson, writeJsonAtomic } from './atomic-file';
 import { datasetRecord, modelRecord, projectRecord, DATASET_TYPES, type DatasetRecord, type DatasetType, type ModelRecord, type ProjectRecord } from './records';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;

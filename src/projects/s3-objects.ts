@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { AppError } from '../errors';
+import { writeFileAtomic } from './atomic-file';
 
 export interface S3EndpointOptions {
   endpoint: string;
@@ -47,13 +46,7 @@ export class S3Objects {
       const name = err instanceof S3ServiceException ? err.name : (err as Error).message;
       throw new AppError('DATASET_INVALID', `s3://${bucket}/${key} cannot be read from the S3 endpoint: ${name}.`, {}, { cause: err });
     }
-    await mkdir(dirname(path), { recursive: true });
-    const staging = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(staging, bytes);
-    await rename(staging, path).catch(async (err) => {
-      await rm(staging, { force: true });
-      throw err;
-    });
+    await writeFileAtomic(path, bytes);
   }
 
   async upload(bucket: string, key: string, path: string, contentType: string): Promise<void> {

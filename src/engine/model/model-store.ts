@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../errors';
+import { writeSynced } from '../../synced-write';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, type ModelHeader } from './model-header';
 
 /**
@@ -25,16 +26,6 @@ const PROTOTYPES = 'prototypes.f32';
 
 export function sha256(data: Float32Array): string {
   return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
-}
-
-async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -1,26 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
+import { writeSynced } from '../synced-write';
 
 /**
- * The registry's records are small JSON files. A write goes to a hidden sibling, is fsynced and
- * renamed over the target, so a crash leaves either the old record or the new one, never half.
+ * The registry's records, and the files it keeps, are written whole or not at all: a write goes
+ * to a hidden sibling, is fsynced and renamed over the target, so a crash leaves either the old
+ * file or the new one, never half.
  */
 export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  return writeTextAtomic(path, JSON.stringify(value, null, 1) + '\n');
+  return writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
 }
 
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const staging = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(staging, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeSynced(staging, data);
   try {
     await rename(staging, path);
   } catch (err) {
