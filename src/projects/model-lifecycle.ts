@@ -134,6 +134,10 @@ export class ModelLifecycle {
       });
       next = { status: 'TRAINED', statusMessage: 'Training completed successfully.', evaluation };
     } catch (err) {
+      if (this.closed) {
+        this.log.info({ project, version }, 'training interrupted by shutdown; it runs again at the next start');
+        return;
+      }
       if (!isAppError(err)) this.log.error({ err, project, version }, 'training failed unexpectedly');
       const why = isAppError(err) ? err.message : 'The engine failed unexpectedly; see the gateway log.';
       next = { status: 'TRAINING_FAILED', statusMessage: why.split('\n')[0].slice(0, 1000) };
@@ -233,9 +237,13 @@ export class ModelLifecycle {
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Shutdown, in two steps around stopping the engine: `closing` before (from then on, work the
+   * engine abandons leaves its status as it is on disk, so the next start resumes it), then
+   * `settled` after.
+   */
+  closing(): void {
     this.closed = true;
-    await this.settled();
   }
 
   private spawn(work: () => Promise<void>): Promise<void> {
@@ -257,9 +265,9 @@ export class ModelLifecycle {
     });
   }
 
-  /** A training cut short by shutdown stays TRAINING on disk, so the next start runs it again. */
+  /** A training or load cut short by shutdown keeps its status, so the next start redoes it. */
   private closedDuring(change: Partial<ModelRecord>): boolean {
-    return this.closed && change.status === 'TRAINING_FAILED';
+    return this.closed && (change.status === 'TRAINING_FAILED' || change.status === 'HOSTING_FAILED');
   }
 }
 

@@ -61,3 +61,32 @@ test('after a SIGKILL, a hosted model is hosted again and an interrupted trainin
   expect(replay.body).toEqual(token.body);
   b.destroy();
 }, 120_000);
+
+test('SIGTERM during a training does not wait for it: the process exits 0 and the next start trains again', async () => {
+  const env = { DATA_DIR: join(dir, 'term'), LFV_ACCESS_KEYS, S3_BUCKETS: `term-bucket=${join(dir, 'term-bucket')}` };
+  const key = await writeS3Dataset(join(dir, 'term-bucket'), 'term-bucket', 'rolls', 40, 6);
+  const g = await spawnGateway(env);
+  child = g.child;
+  const a = client(g.url);
+  await a.send(new CreateProjectCommand({ ProjectName: 'rolls' }));
+  await a.send(new CreateDatasetCommand({ ProjectName: 'rolls', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'term-bucket', Key: key } } } }));
+  await a.send(new CreateModelCommand({ ProjectName: 'rolls', OutputConfig: { S3Location: { Bucket: 'term-out' } } }));
+  a.destroy();
+  const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  // Had shutdown waited for the training, the record would say TRAINED.
+  const onDisk = JSON.parse(await readFile(join(env.DATA_DIR, 'projects', 'rolls', 'models', '1.json'), 'utf8'));
+  expect(onDisk.status).toBe('TRAINING');
+  expect(g.output()).toMatch(/training interrupted by shutdown/);
+  expect(g.output()).not.toMatch(/"level":50/); // no error logged for it
+
+  const again = await startGateway(env.DATA_DIR, { LFV_ACCESS_KEYS, S3_BUCKETS: env.S3_BUCKETS });
+  const b = client(again.url);
+  try {
+    expect((await waitForStatus(b, 'rolls', '1', ['TRAINED', 'TRAINING_FAILED'])).Status).toBe('TRAINED');
+  } finally {
+    b.destroy();
+    await again.stop();
+  }
+}, 120_000);

@@ -78,8 +78,9 @@ export class LocalBackend implements DetectorBackend {
   }
 
   async close(): Promise<void> {
-    await this.models.close();
+    this.models.closing();
     await this.pool.close();
+    await this.models.settled();
   }
 }
 

@@ -79,8 +79,13 @@ export class EnginePool {
     await this.call({ op: 'unload', modelDir });
   }
 
+  /**
+   * Stops the worker at once. Callers drain their requests first (the HTTP server does); what
+   * is left is background work, and a training cut short is resumed by whoever owns it, so
+   * shutdown does not wait minutes for it.
+   */
   async close(): Promise<void> {
-    await this.pool.close({ force: false });
+    await this.pool.destroy();
   }
 }
 
