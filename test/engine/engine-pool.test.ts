@@ -93,3 +93,16 @@ test('unload makes the worker read a retrained model afresh', async () => {
   await pool.unload(modelDir);
   expect((await pool.detect(modelDir, img)).score).not.toBe(before.score);
 });
+
+test('a training does not hold up detections: they run beside it, in the detection worker', async () => {
+  const manifest = await writeSegmentationDataset(join(dir.path, 'big'), 40, 4);
+  const order: string[] = [];
+  // 256 px and 40 normals: seconds of work, against milliseconds for one detection.
+  const training = pool.train({ train: await readDataset(manifest) }, join(dir.path, 'big-model'), { resolution: 256 }).then(() => order.push('training'));
+  await new Promise((r) => setTimeout(r, 50)); // the training is under way
+  const r = await pool.detect(modelDir, await png(textureRgb(790, [defect])));
+  order.push('detection');
+  expect(r.isAnomalous).toBe(true);
+  await training;
+  expect(order).toEqual(['detection', 'training']);
+});

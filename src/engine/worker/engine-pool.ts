@@ -20,9 +20,9 @@ export interface EnginePoolOptions {
 }
 
 /**
- * The engine as a server uses it: every detection and training runs in one worker thread, so
- * the event loop stays free for other requests. One worker is deliberate: ONNX Runtime already
- * spreads an inference over the cores, and one worker holds one copy of each loaded model. In
+ * The engine as a server uses it: every detection runs in one worker thread, so the event loop
+ * stays free for other requests. One worker is deliberate: ONNX Runtime already spreads an
+ * inference over the cores, and one worker holds one copy of each loaded model. In
  * front of it a bounded queue orders the work, answers QUEUE_FULL when the line is long, and
  * lets a cancelled request leave the line before it runs.
  */
@@ -30,10 +30,18 @@ export class EnginePool {
   private readonly pool: Piscina;
   private readonly queue: WorkQueue;
   private readonly limits: ImageLimits;
+  private readonly workerData: WorkerConfig;
+  /**
+   * Trainings run in a worker of their own, one at a time, started when needed and gone when
+   * idle: a training takes seconds to minutes, and behind it in the detection worker every
+   * detection of every model would wait that long.
+   */
+  private trainer: Piscina | null = null;
+  private readonly trainings = new WorkQueue(1, Number.MAX_SAFE_INTEGER);
 
   constructor(options: EnginePoolOptions = {}) {
-    const workerData: WorkerConfig = { threads: options.threads ?? 2 };
-    this.pool = new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData });
+    this.workerData = { threads: options.threads ?? 2 };
+    this.pool = new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData: this.workerData });
     this.queue = new WorkQueue(1, options.queueLimit ?? 64);
     this.limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
   }
@@ -43,8 +51,8 @@ export class EnginePool {
     return this.queue.depth;
   }
 
-  private call<T>(task: EngineTask, transferList?: unknown[]): Promise<T> {
-    return this.pool.run(task, { transferList: transferList as never }).then((o: Outcome<T>) => fromOutcome(o));
+  private call<T>(task: EngineTask, transferList?: unknown[], pool = this.pool): Promise<T> {
+    return pool.run(task, { transferList: transferList as never }).then((o: Outcome<T>) => fromOutcome(o));
   }
 
   async detect(modelDir: string, bytes: Uint8Array, signal?: AbortSignal): Promise<DetectionResult> {
@@ -54,7 +62,7 @@ export class EnginePool {
     return r;
   }
 
-  /** Training waits its turn like a detection but is never refused for a long line. */
+  /** Trainings wait for each other (never refused for a long line), not for detections. */
   async train(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<TrainedModel> {
     const { onProgress, ...rest } = options;
     const channel = onProgress ? new MessageChannel() : null;
@@ -63,7 +71,10 @@ export class EnginePool {
       channel.port1.unref();
     }
     try {
-      return await this.call<TrainedModel>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined);
+      return await this.trainings.run(() => {
+        this.trainer ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData: this.workerData });
+        return this.call<TrainedModel>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined, this.trainer);
+      });
     } finally {
       channel?.port1.close();
     }
@@ -85,7 +96,7 @@ export class EnginePool {
    * shutdown does not wait minutes for it.
    */
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.trainer?.destroy()]);
   }
 }
 
