@@ -100,9 +100,11 @@ test('a training does not hold up detections: they run beside it, in the detecti
   // 256 px and 40 normals: seconds of work, against milliseconds for one detection.
   const training = pool.train({ train: await readDataset(manifest) }, join(dir.path, 'big-model'), { resolution: 256 }).then(() => order.push('training'));
   await new Promise((r) => setTimeout(r, 50)); // the training is under way
+  expect(pool.trainings).toBe(1); // what /readyz reports
   const r = await pool.detect(modelDir, await png(textureRgb(790, [defect])));
   order.push('detection');
   expect(r.isAnomalous).toBe(true);
   await training;
   expect(order).toEqual(['detection', 'training']);
+  expect(pool.trainings).toBe(0);
 });

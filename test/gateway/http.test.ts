@@ -141,7 +141,7 @@ test('50 concurrent identical uploads make one backend call', async () => {
 test('health and readiness', async () => {
   expect(await (await fetch(`${gw.url}/healthz`)).json()).toEqual({ status: 'ok' });
   const ready = await (await fetch(`${gw.url}/readyz`)).json();
-  expect(ready).toMatchObject({ status: 'ready', backend: { id: 'local', ok: true }, cache: { kind: 'memory', ok: true } });
+  expect(ready).toMatchObject({ status: 'ready', backend: { id: 'local', ok: true, queueDepth: 0, trainings: 0 }, cache: { kind: 'memory', ok: true } });
 });
 
 test('federation: the subgraph publishes its SDL and resolves Model entities', async () => {

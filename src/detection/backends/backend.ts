@@ -48,6 +48,6 @@ export interface DetectorBackend {
   describeModel(projectName: string, version: string): Promise<ModelInfo | null>;
   detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection>;
   /** For /readyz. */
-  ready(): Promise<{ ok: boolean; detail?: string; queueDepth?: number }>;
+  ready(): Promise<{ ok: boolean; detail?: string; queueDepth?: number; trainings?: number }>;
   close(): Promise<void>;
 }

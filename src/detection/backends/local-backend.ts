@@ -73,8 +73,8 @@ export class LocalBackend implements DetectorBackend {
     }
   }
 
-  async ready(): Promise<{ ok: boolean; detail?: string; queueDepth: number }> {
-    return { ok: true, queueDepth: this.pool.queueDepth };
+  async ready(): Promise<{ ok: boolean; detail?: string; queueDepth: number; trainings: number }> {
+    return { ok: true, queueDepth: this.pool.queueDepth, trainings: this.pool.trainings };
   }
 
   async close(): Promise<void> {

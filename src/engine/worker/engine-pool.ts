@@ -37,7 +37,7 @@ export class EnginePool {
    * detection of every model would wait that long.
    */
   private trainer: Piscina | null = null;
-  private readonly trainings = new WorkQueue(1, Number.MAX_SAFE_INTEGER);
+  private readonly trainingQueue = new WorkQueue(1, Number.MAX_SAFE_INTEGER);
 
   constructor(options: EnginePoolOptions = {}) {
     this.workerData = { threads: options.threads ?? 2 };
@@ -49,6 +49,11 @@ export class EnginePool {
   /** Jobs waiting for the worker (for readiness checks). */
   get queueDepth(): number {
     return this.queue.depth;
+  }
+
+  /** Trainings running or waiting (for readiness checks). */
+  get trainings(): number {
+    return this.trainingQueue.active + this.trainingQueue.depth;
   }
 
   private call<T>(task: EngineTask, transferList?: unknown[], pool = this.pool): Promise<T> {
@@ -71,7 +76,7 @@ export class EnginePool {
       channel.port1.unref();
     }
     try {
-      return await this.trainings.run(() => {
+      return await this.trainingQueue.run(() => {
         this.trainer ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData: this.workerData });
         return this.call<TrainedModel>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined, this.trainer);
       });
