@@ -52,8 +52,8 @@ export class ProjectStore {
     }
   }
 
-  /** Reads one project's folder; also picks up models another tool (the CLI) put there. */
-  async loadProject(name: string): Promise<ProjectState | null> {
+  /** Reads one project's folder, including models another tool (the CLI) put there. */
+  private async loadProject(name: string): Promise<ProjectState | null> {
     const dir = projectDir(this.dataDir, name);
     let since: number;
     try {
@@ -84,6 +84,29 @@ export class ProjectStore {
     state.project.lastVersion = Math.max(state.project.lastVersion, ...[...state.models.keys()].map(Number));
     this.projects.set(name, state);
     return state;
+  }
+
+  /**
+   * Picks up what another tool (the CLI) put in the data folder since start-up: a new project,
+   * or new model folders in a known one. Known records are never replaced, because lifecycle
+   * operations in flight hold them.
+   */
+  async discover(name: string): Promise<void> {
+    if (!NAME_PATTERN.test(name)) return;
+    const known = this.projects.get(name);
+    if (!known) {
+      await this.loadProject(name);
+      return;
+    }
+    for (const e of await names(join(projectDir(this.dataDir, name), 'models'))) {
+      if (!e.isDir || !VERSION_PATTERN.test(e.name) || known.models.has(e.name)) continue;
+      if (await readJson(join(projectDir(this.dataDir, name), 'models', `${e.name}.json`), modelRecord)) continue; // being made by the registry itself
+      const header = await readHeader(modelDir(this.dataDir, name, e.name));
+      if (!header) continue;
+      known.headers.set(e.name, header);
+      known.models.set(e.name, legacyRecord(e.name, header, Date.now()));
+      known.project.lastVersion = Math.max(known.project.lastVersion, Number(e.name));
+    }
   }
 
   get(name: string): ProjectState | undefined {

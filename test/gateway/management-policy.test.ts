@@ -1,3 +1,5 @@
+import { cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -69,4 +71,18 @@ test('with AUTOSTART_MODELS=false a stopped model is MODEL_NOT_RUNNING, as on th
     expect(r.errors).toBeUndefined();
     expect(r.data.detectAnomalies.model.status).toBe('HOSTED');
   });
+});
+
+test('models the CLI puts in the data folder while the gateway runs appear, without disturbing known ones', async () => {
+  await withServices({}, async (run) => {
+    // What `lookout-engine train --out DATA_DIR/projects/<p>/models/<v>` leaves behind.
+    await cp(join(data.path, 'projects', 'demo', 'models', '1'), join(data.path, 'projects', 'demo', 'models', '2'), { recursive: true });
+    await cp(join(data.path, 'projects', 'demo', 'models', '1'), join(data.path, 'projects', 'from-cli', 'models', '1'), { recursive: true });
+    expect((await run(`{ model(projectName: "demo", version: "2") { version status type } }`)).data.model).toEqual({ version: '2', status: 'HOSTED', type: 'SEGMENTATION' });
+    expect((await run(`{ model(projectName: "from-cli", version: "latest") { version status } }`)).data.model).toEqual({ version: '1', status: 'HOSTED' });
+    expect((await run(`{ model(projectName: "demo", version: "latest") { version } }`)).data.model.version).toBe('2');
+    expect((await run(`{ projects { name } }`)).data.projects.map((p: { name: string }) => p.name)).toEqual(['demo', 'from-cli']);
+  });
+  await rm(join(data.path, 'projects', 'demo', 'models', '2'), { recursive: true });
+  await rm(join(data.path, 'projects', 'from-cli'), { recursive: true });
 });

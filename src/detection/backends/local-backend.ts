@@ -59,7 +59,7 @@ export class LocalBackend implements DetectorBackend {
     const now = Date.now();
     if ((this.rescans.get(projectName) ?? 0) > now) return;
     this.rescans.set(projectName, now + RESCAN_INTERVAL_MS);
-    if (/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/.test(projectName)) await this.registry.store.loadProject(projectName);
+    await this.registry.store.discover(projectName);
   }
 
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
