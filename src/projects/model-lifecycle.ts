@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../errors';
+import type { ModelHeader } from '../engine/model/model-header';
 import type { EnginePool } from '../engine/worker/engine-pool';
 import type { ModelInfo } from '../detection/backends/backend';
 import { toDataset } from './datasets';
@@ -66,8 +67,13 @@ export class ModelLifecycle {
     return [...this.registry.project(project).models.values()].sort((a, b) => Number(b.version) - Number(a.version));
   }
 
+  /** The trained model's header; none (and no disk read) while training or after it failed. */
+  header(project: string, m: ModelRecord): Promise<ModelHeader | null> {
+    return m.status === 'TRAINING' || m.status === 'TRAINING_FAILED' ? Promise.resolve(null) : this.store.header(project, m.version);
+  }
+
   async info(project: string, m: ModelRecord): Promise<ModelInfo> {
-    const h = m.status === 'TRAINING' || m.status === 'TRAINING_FAILED' ? null : await this.store.header(project, m.version);
+    const h = await this.header(project, m);
     return {
       projectName: project,
       version: m.version,

@@ -72,6 +72,11 @@ export class ProjectRegistry {
     });
   }
 
+  /** ResourceNotFound for an unknown project, Conflict when it has this dataset already. */
+  assertNoDataset(project: string, type: DatasetType): void {
+    if (this.project(project).datasets.has(type)) throw conflict('DATASET', `${project}/${type}`, `The project ${project} already has a ${type} dataset.`);
+  }
+
   dataset(project: string, type: DatasetType): DatasetRecord {
     const d = this.project(project).datasets.get(type);
     if (!d) throw datasetNotFound(project, type);
@@ -84,8 +89,7 @@ export class ProjectRegistry {
    */
   createDataset(project: string, type: DatasetType, source: DatasetSource | null, now = Date.now()): Promise<DatasetRecord> {
     return this.locks.run(project, async () => {
-      const state = this.project(project);
-      if (state.datasets.has(type)) throw conflict('DATASET', `${project}/${type}`, `The project ${project} already has a ${type} dataset.`);
+      this.assertNoDataset(project, type);
       let entries: DatasetEntryRecord[] = [];
       if (source) {
         entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);

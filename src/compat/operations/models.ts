@@ -37,7 +37,7 @@ export const modelOperations: Operation[] = [
     async handle(req) {
       const p = project(req);
       const { items, next } = page(req, req.projects.models.list(p), `models/${p}`);
-      const models = await Promise.all(items.map(async (m) => modelMetadata(req.scope, p, m, await req.projects.registry.store.header(p, m.version))));
+      const models = await Promise.all(items.map(async (m) => modelMetadata(req.scope, p, m, await req.projects.models.header(p, m))));
       return { Models: models, NextToken: next };
     },
   },
@@ -49,8 +49,7 @@ export const modelOperations: Operation[] = [
     async handle(req) {
       const p = project(req);
       const m = req.projects.models.model(p, version(req));
-      const header = m.status === 'TRAINING' ? null : await req.projects.registry.store.header(p, m.version);
-      return { ModelDescription: modelDescription(req.scope, p, m, header) };
+      return { ModelDescription: modelDescription(req.scope, p, m, await req.projects.models.header(p, m)) };
     },
   },
   {

@@ -1,7 +1,6 @@
-import { projectMetadata } from '../encode';
+import { datasetMetadata, projectMetadata } from '../encode';
 import { jsonBody, page, type Operation } from '../operation';
 import { check, createProjectBody, projectName } from '../shapes';
-import { datasetMetadata } from '../encode';
 import { projectArn } from '../../projects/resources';
 
 const PROJECTS = /^\/2020-11-20\/projects$/;

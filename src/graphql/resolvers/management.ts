@@ -3,7 +3,6 @@ import { AppError } from '../../errors';
 import { readImageStream } from '../../detection/image-input';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
-import { conflict } from '../../projects/resources';
 import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
 import { requireAdmin } from '../admin';
 import type { GraphQLContext } from '../context';
@@ -59,7 +58,7 @@ export const managementMutations: MutationResolvers = {
     const kinds = [input.normalImages?.length || input.anomalyImages?.length ? 'images' : null, input.manifest ? 'manifest' : null, input.manifestUrl ? 'manifestUrl' : null].filter(Boolean);
     if (kinds.length > 1) throw new AppError('BAD_USER_INPUT', `Give one source for the dataset, not ${kinds.join(' and ')}.`);
     // Fail before reading any upload when the dataset cannot be made.
-    if (registry.project(input.projectName).datasets.has(type)) throw conflict('DATASET', `${input.projectName}/${type}`, `The project ${input.projectName} already has a ${type} dataset.`);
+    registry.assertNoDataset(input.projectName, type);
     const dataDir = registry.store.dataDir;
     let record: DatasetRecord;
     if (input.manifestUrl) record = await registry.createDataset(input.projectName, type, s3Url(input.manifestUrl));
