@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DescribeModelCommand, LookoutVisionClient, type ModelStatus } from '@aws-sdk/client-lookoutvision';
+import { CreateDatasetCommand, DescribeModelCommand, LookoutVisionClient, type ModelStatus } from '@aws-sdk/client-lookoutvision';
 import { CRACK, defectFor, maskPng, png, textureRgb } from '../helpers/images';
 
 /** Keys the gateway under test trusts; made up here, never real. */
@@ -40,6 +40,11 @@ export async function writeS3Dataset(bucketDir: string, bucket: string, prefix: 
   const key = `${prefix}/train.manifest`;
   await writeFile(join(bucketDir, key), lines.join('\n') + '\n');
   return key;
+}
+
+/** CreateDataset of a project's train dataset from a manifest in a bucket (the SDK's reply). */
+export function createTrainDataset(c: LookoutVisionClient, project: string, bucket: string, key: string) {
+  return c.send(new CreateDatasetCommand({ ProjectName: project, DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: bucket, Key: key } } } }));
 }
 
 /** Polls DescribeModel until the status is one of `want` (or fails on a status not expected). */

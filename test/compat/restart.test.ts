@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, CreateProjectCommand, DetectAnomaliesCommand, StartModelCommand } from '@aws-sdk/client-lookoutvision';
 import { defectFor, png, textureRgb } from '../helpers/images';
 import { spawnGateway, startGateway, type Running } from '../gateway/helpers';
-import { LFV_ACCESS_KEYS, client, signedFetch, waitForStatus, writeS3Dataset } from './helpers';
+import { client, createTrainDataset, LFV_ACCESS_KEYS, signedFetch, waitForStatus, writeS3Dataset } from './helpers';
 
 /**
  * State survives the gateway: a process killed outright (SIGKILL, no shutdown) leaves records
@@ -35,7 +35,7 @@ test('after a SIGKILL, a hosted model is hosted again and an interrupted trainin
   const a = client(first.url);
   const token = await signedFetch(first.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'parts' }), headers: { 'x-amzn-client-token': 'survives-restart' } });
   expect(token.status).toBe(200);
-  await a.send(new CreateDatasetCommand({ ProjectName: 'parts', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'restart-bucket', Key: key } } } }));
+  await createTrainDataset(a, 'parts', 'restart-bucket', key);
   await a.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'restart-out' } } }));
   await waitForStatus(a, 'parts', '1', ['TRAINED']);
   await a.send(new StartModelCommand({ ProjectName: 'parts', ModelVersion: '1', MinInferenceUnits: 1 }));
@@ -69,7 +69,7 @@ test('SIGTERM during a training does not wait for it: the process exits 0 and th
   child = g.child;
   const a = client(g.url);
   await a.send(new CreateProjectCommand({ ProjectName: 'rolls' }));
-  await a.send(new CreateDatasetCommand({ ProjectName: 'rolls', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'term-bucket', Key: key } } } }));
+  await createTrainDataset(a, 'rolls', 'term-bucket', key);
   await a.send(new CreateModelCommand({ ProjectName: 'rolls', OutputConfig: { S3Location: { Bucket: 'term-out' } } }));
   a.destroy();
   const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));

@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CreateDatasetCommand, CreateModelCommand, CreateProjectCommand, DescribeDatasetCommand, UpdateDatasetEntriesCommand, ValidationException, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, CreateProjectCommand, DescribeDatasetCommand, UpdateDatasetEntriesCommand, ValidationException, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
 import { startGateway, type Running } from '../gateway/helpers';
 import { startS3Peer, type S3Peer } from '../peers/s3-peer';
-import { LFV_ACCESS_KEYS, client, thrown, waitForStatus, writeS3Dataset } from './helpers';
+import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, writeS3Dataset } from './helpers';
 
 /**
  * Buckets on an S3-compatible endpoint (S3_ENDPOINT): the real @aws-sdk/client-s3 against a
@@ -44,7 +44,7 @@ test('a dataset from a manifest in an S3-compatible store, trained, with its eva
   const key = await writeS3Dataset(join(dir, 'staging'), 'remote-bucket', 'belts', 12, 6);
   await upload(join(dir, 'staging'), 'remote-bucket');
   await lfv.send(new CreateProjectCommand({ ProjectName: 'belts' }));
-  await lfv.send(new CreateDatasetCommand({ ProjectName: 'belts', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'remote-bucket', Key: key } } } }));
+  await createTrainDataset(lfv, 'belts', 'remote-bucket', key);
   expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'belts', DatasetType: 'train' }))).DatasetDescription!.ImageStats).toEqual({ Total: 18, Labeled: 18, Normal: 12, Anomaly: 6 });
   const gets = peer.requests.filter((r) => r.method === 'GET').map((r) => r.path);
   expect(gets).toContain(`remote-bucket/${key}`);

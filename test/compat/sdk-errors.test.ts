@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConflictException,
-  CreateDatasetCommand,
   CreateModelCommand,
   CreateProjectCommand,
   DescribeModelCommand,
@@ -20,7 +19,7 @@ import {
   type LookoutVisionClient,
 } from '@aws-sdk/client-lookoutvision';
 import { startGateway, type Running } from '../gateway/helpers';
-import { ACCESS_KEY, LFV_ACCESS_KEYS, client, signedFetch, thrown, waitForStatus, writeS3Dataset } from './helpers';
+import { ACCESS_KEY, client, createTrainDataset, LFV_ACCESS_KEYS, signedFetch, thrown, waitForStatus, writeS3Dataset } from './helpers';
 
 /**
  * Errors as the SDK parses them, validation the SDK does not do, signatures, idempotent
@@ -178,7 +177,7 @@ test('a client token breaking its pattern is a ValidationException before anythi
 test('a retried CreateModel trains one model, not two', async () => {
   const key = await writeS3Dataset(join(dir, 'bucket'), 'input-bucket', 'retry', 8, 0);
   await lfv.send(new CreateProjectCommand({ ProjectName: 'retry' }));
-  await lfv.send(new CreateDatasetCommand({ ProjectName: 'retry', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: 'input-bucket', Key: key } } } }));
+  await createTrainDataset(lfv, 'retry', 'input-bucket', key);
   const input = { ProjectName: 'retry', OutputConfig: { S3Location: { Bucket: 'out-bucket' } }, ClientToken: 'create-model-0001' };
   const a = await lfv.send(new CreateModelCommand(input));
   const b = await lfv.send(new CreateModelCommand(input));

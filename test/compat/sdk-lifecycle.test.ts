@@ -27,7 +27,7 @@ import {
 import sharp from 'sharp';
 import { defectFor, jpeg, png, textureRgb } from '../helpers/images';
 import { startGateway, type Running } from '../gateway/helpers';
-import { LFV_ACCESS_KEYS, client, thrown, waitForStatus, writeS3Dataset } from './helpers';
+import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, writeS3Dataset } from './helpers';
 
 /**
  * The whole model lifecycle through @aws-sdk/client-lookoutvision@3.918.0, over real HTTP,
@@ -59,7 +59,7 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   expect(project.CreationTimestamp).toBeInstanceOf(Date);
   expect(Math.abs(project.CreationTimestamp!.getTime() - Date.now())).toBeLessThan(60_000);
 
-  const created = await lfv.send(new CreateDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: key } } } }));
+  const created = await createTrainDataset(lfv, 'cookies', BUCKET, key);
   expect(created.$metadata.httpStatusCode).toBe(202);
   expect(created.DatasetMetadata).toMatchObject({ DatasetType: 'train', Status: 'CREATE_COMPLETE' });
   const described = (await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!;
@@ -193,7 +193,7 @@ test('a project with train and test datasets evaluates on the test set; an empty
   expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({ Total: 0, Labeled: 0, Normal: 0, Anomaly: 0 });
   await lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'two-sets', DatasetType: 'test', Changes: await readFile(join(dir, 'bucket', testKey)) }));
   expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({ Total: 12, Labeled: 12, Normal: 6, Anomaly: 6 });
-  await lfv.send(new CreateDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: BUCKET, Key: trainKey } } } }));
+  await createTrainDataset(lfv, 'two-sets', BUCKET, trainKey);
 
   await lfv.send(new CreateModelCommand({ ProjectName: 'two-sets', OutputConfig: { S3Location: { Bucket: BUCKET, Prefix: 'out' } }, KmsKeyId: 'alias/ignored-here' }));
   const training = await thrown(() => lfv.send(new DeleteModelCommand({ ProjectName: 'two-sets', ModelVersion: '1' })));
