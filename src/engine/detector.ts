@@ -15,9 +15,11 @@ export interface DetectionResult {
   isAnomalous: boolean;
   /** Confidence in the verdict, 0-1, as Lookout for Vision reported it. */
   confidence: number;
-  /** The raw anomaly score (largest blurred patch distance) and the model's threshold for it. */
+  /** The raw anomaly score (as the model's scoring method defines it) and the model's threshold for it. */
   score: number;
   threshold: number;
+  /** The map level that reads as anomalous, for heat maps (the map and the score differ in scale). */
+  mapThreshold: number;
   image: { width: number; height: number; format: ImageFormat };
   /** Blurred patch distances on the feature grid, covering `roi` of the image. */
   anomalyMap: Map2D & { roi: Box };
@@ -54,6 +56,7 @@ export class AnomalyModel {
       input: header.input,
       roi: header.roi,
       blurSigma: header.scoring.blurSigma,
+      method: header.scoring.method,
       limits: options.limits ?? DEFAULT_IMAGE_LIMITS,
     };
     return new AnomalyModel(header, setup, index, prototypes, options.queue ?? defaultQueue);
@@ -66,19 +69,23 @@ export class AnomalyModel {
   async detect(bytes: Uint8Array, signal?: AbortSignal): Promise<DetectionResult> {
     return this.queue.run(async () => {
       const f = await imageFeatures(this.setup, bytes);
-      const scored = await scorePatches(this.index, f.features, this.setup.blurSigma);
+      const scored = await scorePatches(this.index, f.features, this.setup);
       const { isAnomalous, confidence } = verdict(scored.score, { threshold: this.header.threshold, temperature: this.header.confidence.temperature });
       const result: DetectionResult = {
         isAnomalous,
         confidence,
         score: scored.score,
         threshold: this.header.threshold,
+        mapThreshold: this.header.scoring.mapThreshold ?? this.header.threshold,
         image: { width: f.header.width, height: f.header.height, format: f.header.format },
         anomalyMap: { ...scored.grid, roi: f.roi },
       };
       const seg = this.header.segmentation;
       if (seg && this.prototypes) {
-        const s = await segment(scored.grid, f.features, f.header, f.roi, { classes: seg.classes, prototypes: this.prototypes, pixelThreshold: seg.pixelThreshold });
+        // A mask follows the verdict: an image judged normal shows no anomalous pixels (a tray
+        // rim may still be warm on the map), and drawing nothing for it is also the fast path.
+        const pixelThreshold = isAnomalous ? seg.pixelThreshold : Infinity;
+        const s = await segment(scored.grid, f.features, f.header, f.roi, { classes: seg.classes, prototypes: this.prototypes, pixelThreshold });
         result.anomalies = s.anomalies;
         result.mask = s.mask;
       }

@@ -14,7 +14,7 @@ export async function renderHeatMap(r: DetectionResult): Promise<Buffer> {
   const rgb = Buffer.alloc(width * height * 3);
   for (let y = 0; y < roi.height; y++)
     for (let x = 0; x < roi.width; x++) {
-      const t = Math.max(0, Math.min(1, map.data[y * roi.width + x] / (2 * r.threshold)));
+      const t = Math.max(0, Math.min(1, map.data[y * roi.width + x] / (2 * r.mapThreshold)));
       const o = ((roi.top + y) * width + roi.left + x) * 3;
       rgb[o] = Math.round(255 * Math.max(0, Math.min(1, 2 * t - 0.5)));
       rgb[o + 1] = Math.round(255 * (1 - Math.abs(2 * t - 1)));

@@ -1,14 +1,15 @@
 import type { FeatureExtractor, FeatureMap } from './features/extractor';
 import { decodeForModel, type Box } from './image/decode';
 import type { ImageHeader, ImageLimits } from './image/image-header';
-import { gaussianBlur, maxOf, type Map2D } from './scoring/anomaly-map';
+import type { Map2D } from './scoring/anomaly-map';
+import { scoreDistances, type ScoringMethod } from './scoring/image-score';
 import type { NearestNeighbourIndex } from './scoring/knn';
 
 /**
  * The scoring path, shared by training (calibration, evaluation) and serving, so that a
  * threshold fitted at training means the same thing at detection time:
  * decode -> crop to the region of interest -> resize to the model's input -> patch features ->
- * nearest-neighbour distance per patch -> Gaussian blur -> image score = max.
+ * nearest-neighbour distance per patch -> the image score and its map (scoring/image-score).
  */
 
 export interface ScoringSetup {
@@ -17,6 +18,7 @@ export interface ScoringSetup {
   /** Fractions of the image; null = whole image. */
   roi: Box | null;
   blurSigma: number;
+  method: ScoringMethod;
   limits: ImageLimits;
 }
 
@@ -39,9 +41,9 @@ export async function imageFeatures(setup: ScoringSetup, bytes: Uint8Array): Pro
   return { features, header: img.header, roi: img.roi };
 }
 
-export async function scorePatches(index: NearestNeighbourIndex, f: FeatureMap, blurSigma: number, excludeRows?: Float32Array): Promise<PatchScores> {
+export async function scorePatches(index: NearestNeighbourIndex, f: FeatureMap, scoring: Pick<ScoringSetup, 'blurSigma' | 'method'>, excludeRows?: Float32Array): Promise<PatchScores> {
   const n = f.width * f.height;
   const distances = await index.distances(f.data, n, excludeRows);
-  const grid = gaussianBlur({ width: f.width, height: f.height, data: distances }, blurSigma);
-  return { grid, score: maxOf(grid.data) };
+  const { map, score } = scoreDistances({ width: f.width, height: f.height, data: distances }, scoring.blurSigma, scoring.method);
+  return { grid: map, score };
 }

@@ -1,29 +1,37 @@
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors';
+import { applyVariation, BANK_ROTATIONS, calibrationVariations, type Variation } from './augment/variations';
 import { concatArrays } from './arrays';
 import { calibrate, verdict } from './calibration';
 import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
-import { defaultProfile, getExtractor, type ExtractorSpec } from './features/extractor';
-import { roiToPixels, type Box } from './image/decode';
+import type { ExtractorSpec } from './features/extractor';
+import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, readImageHeader, type ImageLimits } from './image/image-header';
-import { auroc, bestPixelThreshold, confusionAt, pixelAuroc } from './metrics';
+import { auroc, confusionAt, pixelAuroc } from './metrics';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelHeader } from './model/model-header';
 import { saveModel, sha256 } from './model/model-store';
 import { imageFeatures, scorePatches, type ImageFeatures, type ScoringSetup } from './pipeline';
 import { seededRng } from './random';
-import { foregroundBox, regionOfInterest } from './roi';
-import { toRows } from './scoring/anomaly-map';
-import { greedyCoreset, takeRows } from './scoring/coreset';
+import { maxOf } from './scoring/anomaly-map';
+import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
 import { NearestNeighbourIndex } from './scoring/knn';
-import { classPrototypes, labelsOnGrid, pixelMap } from './segmentation';
+import { pixelMap } from './segmentation';
+import { planInput, naming, readImage } from './training/input-plan';
+import { bankViews, buildMemoryBank, withoutOwner } from './training/memory-bank';
+import { ANY_ORIENTATION_RATIO, orientationRatio, rotationSafeRegion, type Orientation } from './training/orientation';
+import { fitSegmentation } from './training/segmentation-fit';
+
+export { chooseInputSize } from './training/input-plan';
 
 /**
- * Training: normal images fill a PatchCore memory bank; held-out scores calibrate the threshold
- * and the confidence; labelled anomalies (and their masks) add an F1-optimal threshold, anomaly
- * types and a pixel threshold; the test images measure what Lookout for Vision reported.
+ * Training, in stages: plan the input (region, size, features) from the normals; fill a
+ * PatchCore memory bank with the normals (and their rotations, for parts that lie in any
+ * orientation); score every normal against the bank without its own patches, as photographed
+ * and as a new capture session would show it, to calibrate the threshold and the confidence;
+ * add labelled anomalies (and their masks) for an F1-optimal threshold, anomaly types and a
+ * pixel threshold; measure on the test images what Lookout for Vision reported.
  */
 
 export interface TrainOptions {
@@ -37,6 +45,15 @@ export interface TrainOptions {
   coresetRatio?: number;
   maxBankRows?: number;
   blurSigma?: number;
+  /** How a map of patch distances becomes an image score; local contrast by default. */
+  scoring?: ScoringMethod['kind'];
+  /**
+   * 'any': parts lie in any orientation (wafers, loose parts on a belt), so the bank also learns
+   * each normal rotated and a rotated good part is not called anomalous. 'fixed': parts are
+   * always placed the same way, and a rotated part is itself worth flagging. 'auto' (the
+   * default) asks the normals (training/orientation).
+   */
+  orientation?: Orientation;
   /** Share of a single dataset held out for testing when no test dataset is given. */
   testFraction?: number;
   seed?: number;
@@ -44,38 +61,8 @@ export interface TrainOptions {
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
 }
 
-export const TRAIN_DEFAULTS = { maxBankRows: 16_384, blurSigma: 1, testFraction: 0.2, seed: 42 } as const;
+export const TRAIN_DEFAULTS = { maxBankRows: 16_384, blurSigma: 1, testFraction: 0.2, seed: 42, scoring: 'local-contrast', orientation: 'auto' } as const;
 const MIN_NORMALS = 3;
-/** Bank rows a leave-one-out penalty adds: larger than any real squared distance. */
-const EXCLUDED = 1e12;
-
-async function readImage(entry: DatasetEntry): Promise<Buffer> {
-  try {
-    return await readFile(entry.image);
-  } catch (err) {
-    throw new AppError('DATASET_INVALID', `The image ${entry.image} cannot be read: ${(err as Error).message}`, { path: entry.image }, { cause: err });
-  }
-}
-
-/** Names the file in an image error: "not a PNG or JPEG" means little without knowing which of 500. */
-async function naming<T>(entry: DatasetEntry, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isAppError(err) && !err.details.path) throw new AppError(err.code, `${entry.image}: ${err.message}`, { ...err.details, path: entry.image }, { cause: err });
-    throw err;
-  }
-}
-
-/** Rounds to a multiple of 32, the backbone's coarsest stride, so every layer's grid divides evenly. */
-const to32 = (v: number) => Math.max(64, Math.round(v / 32) * 32);
-
-export function chooseInputSize(region: { width: number; height: number }, resolution?: number): { width: number; height: number } {
-  const long = Math.max(region.width, region.height);
-  const target = resolution ?? Math.min(1280, Math.max(256, long / 2));
-  const scale = target / long;
-  return { width: to32(region.width * scale), height: to32(region.height * scale) };
-}
 
 /** How the trained model judged one test image (Lookout for Vision's evaluation manifest lists these). */
 export interface TestPrediction {
@@ -89,6 +76,10 @@ export interface TestPrediction {
 export interface TrainedModel {
   header: ModelHeader;
   testPredictions: TestPrediction[];
+}
+
+function methodFor(kind: ScoringMethod['kind']): ScoringMethod {
+  return kind === 'max' ? { kind: 'max' } : { ...LOCAL_CONTRAST };
 }
 
 export async function trainModel(data: { train: Dataset; test?: Dataset | null }, outDir: string, options: TrainOptions = {}): Promise<TrainedModel> {
@@ -108,120 +99,111 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       throw new AppError('TRAINING_FAILED', `Training needs at least ${MIN_NORMALS} normal images; the training split has ${normals.length}.`);
     }
 
-    // Region of interest and input size, from the normals.
-    const firstHeader = await naming(normals[0], async () => readImageHeader(await readImage(normals[0]), o.limits));
-    let roi: Box | null = null;
-    if (typeof o.roi === 'object') roi = o.roi;
-    else if (o.roi !== 'none') {
-      const sample = normals.slice(0, 20);
-      roi = regionOfInterest(await Promise.all(sample.map((e) => naming(e, async () => foregroundBox(await readImage(e))))));
-    }
-    const region = roiToPixels(roi, firstHeader);
-    const input = chooseInputSize(region, o.resolution);
-    const profile = defaultProfile(input);
-    const spec = o.extractor ?? profile.extractor;
-    const coresetRatio = o.coresetRatio ?? profile.coresetRatio;
-    const extractor = await getExtractor(spec);
-    const setup: ScoringSetup = { extractor, input, roi, blurSigma: o.blurSigma, limits: o.limits };
-
+    const method = methodFor(o.scoring);
+    let plan = await planInput(normals, { ...o, method });
     const featuresOf = async (entries: DatasetEntry[], stage: string): Promise<ImageFeatures[]> => {
       const out: ImageFeatures[] = [];
       for (const e of entries) {
-        out.push(await naming(e, async () => imageFeatures(setup, await readImage(e))));
+        out.push(await naming(e, async () => imageFeatures(plan.setup, await readImage(e))));
         progress({ stage, done: out.length, total: entries.length });
       }
       return out;
     };
+    const fill = async (rotations: number[]) => {
+      const augmentations: Variation[] = rotations.map((degrees) => ({ kind: 'rotate', degrees }));
+      const views: ImageFeatures[][] = [];
+      for (const e of normals) {
+        const bytes = await readImage(e);
+        views.push(await naming(e, async () => Promise.all((await bankViews(bytes, augmentations)).map((b) => imageFeatures(plan.setup, b)))));
+        progress({ stage: 'features: normal images', done: views.length, total: normals.length });
+      }
+      const bank = await buildMemoryBank(views, { coresetRatio: plan.coresetRatio, maxBankRows: o.maxBankRows, seed: o.seed });
+      progress({ stage: 'coreset', done: bank.size, total: bank.size });
+      return { views, bank, index: await NearestNeighbourIndex.create(bank.rows, bank.dims) };
+    };
+    const heldOutOf = async (filled: Awaited<ReturnType<typeof fill>>, i: number) =>
+      scorePatches(filled.index, filled.views[i][0].features, plan.setup, withoutOwner(filled.bank, i));
 
-    // Memory bank: every normal patch, then the greedy coreset.
-    const normalFeatures = await featuresOf(normals, 'features: normal images');
-    const dims = normalFeatures[0].features.channels;
-    const perImage = normalFeatures[0].features.width * normalFeatures[0].features.height;
-    const all = new Float32Array(normalFeatures.length * perImage * dims);
-    normalFeatures.forEach((f, i) => all.set(toRows(f.features.data, dims, perImage), i * perImage * dims));
-    const totalRows = normalFeatures.length * perImage;
-    const k = Math.min(totalRows, Math.max(Math.min(1024, totalRows), Math.min(o.maxBankRows, Math.round(totalRows * coresetRatio))));
-    progress({ stage: 'coreset', done: 0, total: k });
-    const chosen = greedyCoreset(all, dims, k, seededRng(o.seed));
-    const bank = takeRows(all, dims, chosen);
-    progress({ stage: 'coreset', done: k, total: k });
-    const index = await NearestNeighbourIndex.create(bank, dims);
+    // Memory bank: the normals as photographed; then, if they show parts at any angle (or the
+    // user says so), again with every normal rotated.
+    let filled = await fill([]);
+    let orientationRatioMeasured: number | null = null;
+    let anyOrientation = o.orientation === 'any';
+    if (o.orientation === 'auto') {
+      const heldOut: number[] = [];
+      for (let i = 0; i < Math.min(normals.length, 16); i++) heldOut.push((await heldOutOf(filled, i)).score);
+      orientationRatioMeasured = await orientationRatio(normals.map((e) => ({ bytes: () => readImage(e) })), heldOut, plan.setup, filled.index, filled.bank);
+      anyOrientation = orientationRatioMeasured < ANY_ORIENTATION_RATIO;
+      progress({ stage: `orientation: ${anyOrientation ? 'any' : 'fixed'} (rotated/plain ${orientationRatioMeasured.toFixed(2)})`, done: 1, total: 1 });
+    }
+    const rotations: number[] = anyOrientation ? [...BANK_ROTATIONS] : [];
+    if (anyOrientation) {
+      await filled.index.release();
+      // A learned region must still hold the part when it turns.
+      if (plan.setup.roi && typeof o.roi !== 'object') {
+        const first = await naming(normals[0], async () => readImageHeader(await readImage(normals[0]), o.limits));
+        plan = await planInput(normals, { ...o, method, roi: rotationSafeRegion(plan.setup.roi, first) ?? 'none' });
+      }
+      filled = await fill(rotations);
+    }
+    const { views, bank, index } = filled;
+    const setup = plan.setup;
 
     try {
-      // Held-out normal scores: each normal against the bank without the rows it contributed.
+      // Held-out normal scores: each normal, as photographed and as a new session would show
+      // it, against the bank without the rows it contributed.
       const normalScores: number[] = [];
-      for (let i = 0; i < normalFeatures.length; i++) {
-        const exclude = new Float32Array(k);
-        for (let r = 0; r < k; r++) if (Math.floor(chosen[r] / perImage) === i) exclude[r] = EXCLUDED;
-        normalScores.push((await scorePatches(index, normalFeatures[i].features, o.blurSigma, exclude)).score);
+      const normalMapPeaks: number[] = [];
+      const sessionScores: number[] = [];
+      const rng = seededRng(o.seed + 1);
+      for (let i = 0; i < normals.length; i++) {
+        const penalty = withoutOwner(bank, i);
+        const heldOut = await heldOutOf(filled, i);
+        normalScores.push(heldOut.score);
+        normalMapPeaks.push(maxOf(heldOut.grid.data));
+        const bytes = await readImage(normals[i]);
+        for (const v of calibrationVariations(rng, { rotations: anyOrientation })) {
+          const f = await imageFeatures(setup, await applyVariation(bytes, v, o.limits));
+          sessionScores.push((await scorePatches(index, f.features, setup, penalty)).score);
+        }
+        progress({ stage: 'calibration', done: i + 1, total: normals.length });
       }
+      views.length = 0; // the bank has what it needs; let the feature maps go
       const anomalyFeatures = await featuresOf(anomalies, 'features: anomaly images');
-      const anomalyScored = await Promise.all(anomalyFeatures.map((f) => scorePatches(index, f.features, o.blurSigma)));
-      const calibration = calibrate(normalScores, anomalyScored.map((s) => s.score));
+      const anomalyScored = await Promise.all(anomalyFeatures.map((f) => scorePatches(index, f.features, setup)));
+      const calibration = calibrate(normalScores, anomalyScored.map((s) => s.score), sessionScores);
+      // The same calibration on the map's peaks gives the map its own scale for heat maps.
+      const mapThreshold = calibrate(normalMapPeaks, anomalyScored.map((s) => maxOf(s.grid.data))).threshold;
 
       // Segmentation: anomaly types, their prototypes and the pixel threshold, from the masks.
       let segmentation: ModelHeader['segmentation'] = null;
       let prototypes: Float32Array | null = null;
-      const masked = anomalies.map((e, i) => ({ e, i })).filter(({ e }) => e.mask);
+      const masked = anomalies.flatMap((entry, i) => (entry.mask ? [{ entry, features: anomalyFeatures[i], scored: anomalyScored[i] }] : []));
       if (classes.length && masked.length) {
-        const samples = [];
-        const pixelScores: Float32Array[] = [];
-        const pixelLabels: Uint8Array[] = [];
-        for (const { e, i } of masked) {
-          const f = anomalyFeatures[i];
-          const labels = await readMaskLabels(e.mask!, classes, f.header, f.roi, input);
-          const grid = { width: f.features.width, height: f.features.height };
-          samples.push({ features: f.features, cellLabels: labelsOnGrid(labels, input, grid, classes.length) });
-          pixelScores.push(pixelMap(anomalyScored[i].grid, input).data);
-          pixelLabels.push(labels.map((v) => (v ? 1 : 0)));
-        }
-        prototypes = classPrototypes(samples, classes.length, dims);
-        const pixelThreshold = bestPixelThreshold(concatArrays(pixelScores, (n) => new Float32Array(n)), concatArrays(pixelLabels, (n) => new Uint8Array(n))) ?? calibration.threshold;
-        segmentation = { classes, pixelThreshold, prototypesSha256: sha256(prototypes) };
+        const fitted = await fitSegmentation(masked, classes, setup.input, bank.dims, mapThreshold);
+        prototypes = fitted.prototypes;
+        segmentation = { classes, pixelThreshold: fitted.pixelThreshold, prototypesSha256: sha256(prototypes) };
       }
 
-      // Evaluation on images the bank never saw.
-      const testFeatures = await featuresOf(test, 'evaluation');
-      const testScored = await Promise.all(testFeatures.map((f) => scorePatches(index, f.features, o.blurSigma)));
-      const testNormal = test.flatMap((e, i) => (e.label === 'normal' ? [testScored[i].score] : []));
-      const testAnomaly = test.flatMap((e, i) => (e.label === 'anomaly' ? [testScored[i].score] : []));
-      const confusion = test.length ? confusionAt(testNormal, testAnomaly, calibration.threshold) : { precision: null, recall: null, f1: null };
-      let pixel: number | null = null;
-      if (segmentation && test.some((e) => e.mask)) {
-        const scores: Float32Array[] = [];
-        const labels: Uint8Array[] = [];
-        for (let i = 0; i < test.length; i++) {
-          const e = test[i];
-          if (e.label === 'anomaly' && !e.mask) continue;
-          scores.push(pixelMap(testScored[i].grid, input).data);
-          labels.push(e.mask ? (await readMaskLabels(e.mask, classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
-        }
-        pixel = pixelAuroc(concatArrays(scores, (n) => new Float32Array(n)), concatArrays(labels, (n) => new Uint8Array(n)));
-      }
-
+      const evaluation = await evaluateTest(test, setup, index, featuresOf, segmentation, calibration.threshold);
       const counts = countLabels(train);
       const header: ModelHeader = {
         format: MODEL_FORMAT,
         formatVersion: MODEL_FORMAT_VERSION,
         createdAt: new Date().toISOString(),
-        extractor: { spec, hash: extractor.hash, dims },
-        input,
-        roi,
-        scoring: { blurSigma: o.blurSigma, bankRows: k, bankSha256: sha256(bank) },
+        extractor: { spec: plan.spec, hash: setup.extractor.hash, dims: bank.dims },
+        input: setup.input,
+        roi: setup.roi,
+        scoring: { blurSigma: o.blurSigma, bankRows: bank.size, bankSha256: sha256(bank.rows), mapThreshold, method },
+        augmentation: { rotations, orientation: o.orientation, orientationRatio: orientationRatioMeasured },
         threshold: calibration.threshold,
         confidence: { temperature: calibration.temperature },
         segmentation,
-        metrics: {
-          ...confusion,
-          imageAuroc: auroc(testNormal, testAnomaly),
-          pixelAuroc: pixel,
-          testImages: { normal: testNormal.length, anomaly: testAnomaly.length },
-          testSource: test.length ? testSource : 'none',
-        },
+        metrics: { ...evaluation.metrics, testSource: test.length ? testSource : 'none' },
         training: { normalImages: counts.normal, anomalyImages: counts.anomaly, seconds: (performance.now() - started) / 1000, seed: o.seed },
       };
-      await saveModel(outDir, { header, bank, prototypes });
-      const testPredictions = test.map((e, i) => ({ image: e.image, label: e.label, ...verdict(testScored[i].score, calibration) }));
+      await saveModel(outDir, { header, bank: bank.rows, prototypes });
+      const testPredictions = test.map((e, i) => ({ image: e.image, label: e.label, ...verdict(evaluation.scores[i], calibration) }));
       return { header, testPredictions };
     } finally {
       await index.release();
@@ -230,4 +212,42 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     if (isAppError(err)) throw err;
     throw new AppError('TRAINING_FAILED', `Training failed: ${(err as Error).message}`, {}, { cause: err });
   }
+}
+
+/** Scores the test images the bank never saw: the figures Lookout for Vision reported, and AUROCs. */
+async function evaluateTest(
+  test: DatasetEntry[],
+  setup: ScoringSetup,
+  index: NearestNeighbourIndex,
+  featuresOf: (entries: DatasetEntry[], stage: string) => Promise<ImageFeatures[]>,
+  segmentation: ModelHeader['segmentation'],
+  threshold: number,
+) {
+  const testFeatures = await featuresOf(test, 'evaluation');
+  const testScored = await Promise.all(testFeatures.map((f) => scorePatches(index, f.features, setup)));
+  const testNormal = test.flatMap((e, i) => (e.label === 'normal' ? [testScored[i].score] : []));
+  const testAnomaly = test.flatMap((e, i) => (e.label === 'anomaly' ? [testScored[i].score] : []));
+  const confusion = test.length ? confusionAt(testNormal, testAnomaly, threshold) : { precision: null, recall: null, f1: null };
+  let pixel: number | null = null;
+  if (segmentation && test.some((e) => e.mask)) {
+    const scores: Float32Array[] = [];
+    const labels: Uint8Array[] = [];
+    const { input } = setup;
+    for (let i = 0; i < test.length; i++) {
+      const e = test[i];
+      if (e.label === 'anomaly' && !e.mask) continue;
+      scores.push(pixelMap(testScored[i].grid, input).data);
+      labels.push(e.mask ? (await readMaskLabels(e.mask, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
+    }
+    pixel = pixelAuroc(concatArrays(scores, (n) => new Float32Array(n)), concatArrays(labels, (n) => new Uint8Array(n)));
+  }
+  return {
+    scores: testScored.map((s) => s.score),
+    metrics: {
+      ...confusion,
+      imageAuroc: auroc(testNormal, testAnomaly),
+      pixelAuroc: pixel,
+      testImages: { normal: testNormal.length, anomaly: testAnomaly.length },
+    },
+  };
 }

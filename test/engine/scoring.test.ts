@@ -109,17 +109,78 @@ describe('nearest neighbours and coreset', () => {
     }
   });
 
-  test('the greedy coreset covers every cluster, where a small random sample would not', () => {
+  test('the greedy coreset covers every cluster, where a small random sample would not', async () => {
     // 1000 points in one tight cluster and 5 far-away outliers, which must all be kept.
     const rng = seededRng(5);
     const dims = 4;
     const rows = new Float32Array(1005 * dims);
     for (let i = 0; i < 1000 * dims; i++) rows[i] = rng() * 0.01;
     for (let j = 0; j < 5; j++) rows.fill(10 + j * 10, (1000 + j) * dims, (1001 + j) * dims);
-    const chosen = [...greedyCoreset(rows, dims, 10, seededRng(1))];
+    const chosen = [...(await greedyCoreset(rows, dims, 10, seededRng(1)))];
     expect(chosen).toHaveLength(10);
     expect(new Set(chosen).size).toBe(10);
     for (let j = 0; j < 5; j++) expect(chosen).toContain(1000 + j);
+  });
+});
+
+/** The textbook k-center loop, one pick at a time, on rows already projected. */
+function textbookGreedy(rows: Float32Array, dims: number, k: number, first: number): number[] {
+  const n = rows.length / dims;
+  const minDist = new Float64Array(n).fill(Infinity);
+  const out = [first];
+  let current = first;
+  while (out.length < k) {
+    let best = -1;
+    for (let i = 0; i < n; i++) {
+      let d = 0;
+      for (let j = 0; j < dims; j++) d += (rows[i * dims + j] - rows[current * dims + j]) ** 2;
+      if (d < minDist[i]) minDist[i] = d;
+      if (best < 0 || minDist[i] > minDist[best]) best = i;
+    }
+    out.push((current = best));
+  }
+  return out;
+}
+
+function coveringRadius(rows: Float32Array, dims: number, chosen: number[]): number {
+  let worst = 0;
+  for (let i = 0; i < rows.length / dims; i++) {
+    let nearest = Infinity;
+    for (const c of chosen) {
+      let d = 0;
+      for (let j = 0; j < dims; j++) d += (rows[i * dims + j] - rows[c * dims + j]) ** 2;
+      nearest = Math.min(nearest, d);
+    }
+    worst = Math.max(worst, nearest);
+  }
+  return Math.sqrt(worst);
+}
+
+describe('batched greedy coreset', () => {
+  test('picks what the one-at-a-time loop picks, across many batches', async () => {
+    // Few enough dimensions that no projection happens, so both see the same distances; enough
+    // rows and picks that the selection runs through many candidate batches.
+    const rng = seededRng(11);
+    const dims = 8;
+    const n = 3000;
+    const rows = new Float32Array(n * dims);
+    for (let i = 0; i < n; i++) for (let j = 0; j < dims; j++) rows[i * dims + j] = (i % 7) * 3 + rng() * 2;
+    const k = 700;
+    const chosen = [...(await greedyCoreset(rows, dims, k, seededRng(2), 32))];
+    expect(chosen).toHaveLength(k);
+    expect(new Set(chosen).size).toBe(k);
+    const reference = textbookGreedy(rows, dims, k, chosen[0]);
+    // ORT computes |x|^2 - 2x.c + |c|^2 in float32 where the loop subtracts in float64, so near
+    // ties may swap places; the set and the radius it covers the rows with must not move.
+    const inReference = new Set(reference);
+    expect(chosen.filter((c) => inReference.has(c)).length / k).toBeGreaterThan(0.98);
+    expect(coveringRadius(rows, dims, chosen)).toBeLessThanOrEqual(coveringRadius(rows, dims, reference) * 1.01);
+  });
+
+  test('fills up with duplicates when k exceeds the distinct rows, without looping forever', async () => {
+    const rows = new Float32Array(200 * 4); // 200 identical rows
+    const chosen = await greedyCoreset(rows, 4, 50, seededRng(1), 32);
+    expect(new Set(chosen).size).toBe(50);
   });
 });
 

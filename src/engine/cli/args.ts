@@ -50,3 +50,10 @@ export function parseRatio(value: string | undefined, flag: string): number | un
   if (!Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`${flag} takes a number above 0 and at most 1.`);
   return n;
 }
+
+/** Picks one of a flag's allowed words; undefined when the flag is absent. */
+export function parseChoice<T extends string>(value: string | undefined, flag: string, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value as T)) throw new UsageError(`${flag} takes ${choices.join(', ')}.`);
+  return value as T;
+}

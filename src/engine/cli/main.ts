@@ -26,6 +26,9 @@ Commands:
       --layers <a,b,...>              Feature layers of the extractor.
       --coreset-ratio <r>             Share of normal patches kept in the memory bank
                                       (default 0.05, or 0.1 at 512 px and more).
+      --orientation <auto|any|fixed>  Whether parts lie in any orientation; auto asks the
+                                      training normals (default auto).
+      --scoring <local-contrast|max>  Image score: local contrast (default) or the map's max.
       --seed <n>                      Seed for the split and the coreset (default 42).
       --bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).
   detect <model-dir> <image>          Score one PNG or JPEG; prints a DetectAnomalyResult.
@@ -47,6 +50,8 @@ export const options = {
   layers: { type: 'string' },
   seed: { type: 'string' },
   'coreset-ratio': { type: 'string' },
+  orientation: { type: 'string' },
+  scoring: { type: 'string' },
   bucket: { type: 'string', multiple: true },
   mask: { type: 'string' },
   heatmap: { type: 'string' },

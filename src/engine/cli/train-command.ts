@@ -2,7 +2,7 @@ import { imageLimits, type Config } from '../../config';
 import { resolve } from 'node:path';
 import { readDataset } from '../dataset/folder';
 import { trainModel } from '../train';
-import { parseBuckets, parseExtractor, parsePositiveInt, parseRatio, parseRoi, UsageError } from './args';
+import { parseBuckets, parseChoice, parseExtractor, parsePositiveInt, parseRatio, parseRoi, UsageError } from './args';
 
 export async function runTrain(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [dataset] = positionals;
@@ -16,6 +16,8 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
     roi: parseRoi(v.roi as string | undefined),
     seed: parsePositiveInt(v.seed as string | undefined, '--seed'),
     coresetRatio: parseRatio(v['coreset-ratio'] as string | undefined, '--coreset-ratio'),
+    orientation: parseChoice(v.orientation as string | undefined, '--orientation', ['auto', 'any', 'fixed'] as const),
+    scoring: parseChoice(v.scoring as string | undefined, '--scoring', ['local-contrast', 'max'] as const),
     limits: imageLimits(config),
   };
   const train = await readDataset(dataset, { buckets });
@@ -38,6 +40,8 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
         type: header.segmentation ? 'segmentation' : 'classification',
         input: header.input,
         roi: header.roi,
+        scoring: header.scoring.method,
+        orientation: { rotations: header.augmentation.rotations, measured: header.augmentation.orientationRatio ?? null },
         threshold: header.threshold,
         performance: { F1Score: header.metrics.f1, Precision: header.metrics.precision, Recall: header.metrics.recall },
         metrics: header.metrics,

@@ -8,7 +8,12 @@ import { z } from 'zod';
  */
 
 export const MODEL_FORMAT = 'lookout-gateway.anomaly-model';
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * 2 added the image-score method and the training augmentations. Version 1 models (no method:
+ * the max of the blurred map) still load and score exactly as before.
+ */
+export const MODEL_FORMAT_VERSION = 2;
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 const box = z.object({ left: z.number().min(0).max(1), top: z.number().min(0).max(1), width: z.number().gt(0).max(1), height: z.number().gt(0).max(1) });
 
@@ -41,15 +46,40 @@ export const modelHeaderSchema = z.object({
     blurSigma: z.number().min(0),
     bankRows: z.number().int().positive(),
     bankSha256: z.string(),
+    /**
+     * The level on the map (blurred distances) that reads as anomalous: where heat maps turn from
+     * green to red. Absent in format 1, where the image score was the map's max and `threshold`
+     * served.
+     */
+    mapThreshold: z.number().finite().optional(),
+    /** Absent in format 1: the max of the blurred map. */
+    method: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('max') }),
+        z.object({ kind: z.literal('local-contrast'), baselineSigma: z.number().positive(), topFraction: z.number().gt(0).max(1) }),
+      ])
+      .default({ kind: 'max' }),
   }),
-  /** Image score at or above which an image is anomalous. */
-  threshold: z.number().positive(),
+  /** What the memory bank learned besides the normals as photographed. Absent in format 1: nothing. */
+  augmentation: z
+    .object({
+      rotations: z.array(z.number()),
+      /** What the user asked for ('auto', 'any', 'fixed'), and with 'auto' what the normals said. */
+      orientation: z.enum(['auto', 'any', 'fixed']).optional(),
+      orientationRatio: z.number().nullable().optional(),
+    })
+    .default({ rotations: [] }),
+  /**
+   * Image score at or above which an image is anomalous. A local-contrast score can sit near
+   * zero for a featureless part, so only finiteness is required.
+   */
+  threshold: z.number().finite(),
   /** P(anomalous) = sigmoid((score - threshold) / temperature). */
   confidence: z.object({ temperature: z.number().positive() }),
   segmentation: z
     .object({
       classes: z.array(z.object({ name: z.string(), color: z.string().regex(/^#[0-9A-F]{6}$/) })).min(1),
-      pixelThreshold: z.number().positive(),
+      pixelThreshold: z.number().finite(),
       prototypesSha256: z.string(),
     })
     .nullable(),

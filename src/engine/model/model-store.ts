@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../errors';
 import { writeSynced } from '../../synced-write';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, type ModelHeader } from './model-header';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, READABLE_FORMAT_VERSIONS, type ModelHeader } from './model-header';
 
 /**
  * A model on disk is a directory: `model.json` (the header) plus `bank.f32` and, for
@@ -92,8 +92,14 @@ export async function loadModel(dir: string): Promise<ModelFiles> {
   }
   const format = (json as { format?: unknown; formatVersion?: unknown }) ?? {};
   if (format.format !== MODEL_FORMAT) throw new AppError('MODEL_INCOMPATIBLE', `${headerPath} is not a lookout-gateway model.`);
-  if (format.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new AppError('MODEL_INCOMPATIBLE', `The model at ${dir} has format version ${String(format.formatVersion)}; this engine reads version ${MODEL_FORMAT_VERSION}. Retrain it.`);
+  if (typeof format.formatVersion !== 'number' || !READABLE_FORMAT_VERSIONS.includes(format.formatVersion)) {
+    const newer = typeof format.formatVersion === 'number' && format.formatVersion > MODEL_FORMAT_VERSION;
+    throw new AppError(
+      'MODEL_INCOMPATIBLE',
+      newer
+        ? `The model at ${dir} has format version ${format.formatVersion}, made by a newer engine; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Upgrade the gateway or retrain the model.`
+        : `The model at ${dir} has format version ${String(format.formatVersion)}; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Retrain it.`,
+    );
   }
   const parsed = modelHeaderSchema.safeParse(json);
   if (!parsed.success) {
