@@ -9,6 +9,7 @@ import { modelDir, type ProjectState } from './project-store';
 import type { ProjectRegistry } from './registry';
 import type { ModelRecord, ModelStatus } from './records';
 import { conflict, modelNotFound } from './resources';
+import { checkTrainingTags, trainOptionsFromTags } from './training-options';
 
 export interface CreateModelInput {
   description: string | null;
@@ -92,10 +93,12 @@ export class ModelLifecycle {
         testAnomalyImages: h.metrics.testImages.anomaly,
       },
       anomalyTypes: h?.segmentation?.classes ?? [],
+      orientation: h ? (h.augmentation.rotations.length ? 'ANY' : 'FIXED') : null,
     };
   }
 
   create(project: string, input: CreateModelInput, now = Date.now()): Promise<ModelRecord> {
+    checkTrainingTags(input.tags);
     return this.registry.locks.run(project, async () => {
       const state = this.registry.project(project);
       const train = state.datasets.get('train');
@@ -129,7 +132,7 @@ export class ModelLifecycle {
     try {
       const opts = this.registry.manifestOptions;
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
-      const trained = await this.engine.train(data, this.dir(project, version));
+      const trained = await this.engine.train(data, this.dir(project, version), trainOptionsFromTags(m.tags));
       // The test images are the test dataset's, or the share of the training set held out.
       const testEntries = [...(m.job!.test ?? []), ...m.job!.train];
       // The model is good even when its evaluation files cannot be written (say, the store is down).

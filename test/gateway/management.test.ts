@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeModelCommand, DescribeProjectCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, DescribeModelCommand, DescribeProjectCommand } from '@aws-sdk/client-lookoutvision';
 import { defectFor, png, textureRgb } from '../helpers/images';
 import { client } from '../compat/helpers';
 import { detect, multipart, postMultipart, startGateway, type Running } from './helpers';
@@ -99,6 +99,35 @@ test('create a project and a dataset from uploads, train, detect (which starts t
   expect((await gql(`mutation { deleteDataset(projectName: "widgets", type: TRAIN) }`)).body.data.deleteDataset).toBe(true);
   expect((await gql(`mutation { deleteProject(name: "widgets") }`)).body.data.deleteProject).toBe('widgets');
   expect((await gql(`{ project(name: "widgets") { name } }`)).body.data.project).toBeNull();
+});
+
+test('orientation travels from GraphQL input or a protocol tag to the trained model; a bad tag is refused', async () => {
+  await gql(`mutation { createProject(name: "turns") { name } }`);
+  const normals = await Promise.all(Array.from({ length: 6 }, (_, i) => png(textureRgb(700 + i))));
+  const C = `mutation C($n: [Upload!]) { createDataset(input: { projectName: "turns", normalImages: $n }) { imageStats { total } } }`;
+  await postMultipart(gw.url, multipart(C, { n: normals.map(() => null) }, normals.map((bytes, i) => ({ path: `variables.n.${i}`, bytes }))), { 'apollo-require-preflight': 'true', ...admin });
+
+  const ORIENTED = `query M($v: String!) { model(projectName: "turns", version: $v) { status orientation } }`;
+  expect((await gql(`mutation { trainModel(input: { projectName: "turns", orientation: ANY }) { version orientation } }`)).body.data.trainModel).toEqual({ version: '1', orientation: null });
+  await waitFor('turns', '1', ['TRAINED', 'TRAINING_FAILED']);
+  expect((await gql(ORIENTED, { v: '1' })).body.data.model).toEqual({ status: 'TRAINED', orientation: 'ANY' });
+  const wrong = await gql(`mutation { trainModel(input: { projectName: "turns", orientation: SIDEWAYS }) { version } }`);
+  expect(wrong.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+
+  const lfv = client(gw.url, { accessKeyId: 'ANY', secretAccessKey: 'any' });
+  try {
+    const output = { S3Location: { Bucket: 'out' } };
+    await expect(lfv.send(new CreateModelCommand({ ProjectName: 'turns', OutputConfig: output, Tags: [{ Key: 'lookout-gateway:orientation', Value: 'sideways' }] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('auto, any or fixed'),
+    });
+    const created = await lfv.send(new CreateModelCommand({ ProjectName: 'turns', OutputConfig: output, Tags: [{ Key: 'lookout-gateway:orientation', Value: 'fixed' }] }));
+    expect(created.ModelMetadata!.ModelVersion).toBe('2'); // the refused request recorded nothing
+    await waitFor('turns', '2', ['TRAINED', 'TRAINING_FAILED']);
+    expect((await gql(ORIENTED, { v: '2' })).body.data.model).toEqual({ status: 'TRAINED', orientation: 'FIXED' });
+  } finally {
+    lfv.destroy();
+  }
 });
 
 test('a training that cannot run says why in statusMessage', async () => {

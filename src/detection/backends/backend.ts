@@ -27,6 +27,8 @@ export interface ModelInfo {
     testAnomalyImages: number;
   } | null;
   anomalyTypes: { name: string; color: string }[];
+  /** What the trained model learned about orientation; null where unknown. */
+  orientation?: 'ANY' | 'FIXED' | null;
 }
 
 export interface BackendDetection {

@@ -154,6 +154,8 @@ export type Model = {
   anomalyTypes: Array<AnomalyType>;
   createdAt: Maybe<Scalars['DateTime']['output']>;
   description: Maybe<Scalars['String']['output']>;
+  /** How the trained model treats orientation (ANY or FIXED, never AUTO); null until trained, or where the backend does not say. */
+  orientation: Maybe<Orientation>;
   /** Test-set figures recorded at training, as Lookout for Vision reported them. */
   performance: Maybe<ModelPerformance>;
   projectName: Scalars['String']['output'];
@@ -281,6 +283,15 @@ export type MutationTrainModelArgs = {
   input: TrainModelInput;
 };
 
+/** How parts lie in front of the camera. */
+export type Orientation =
+  /** Parts lie at any angle (wafers, loose parts): the model also learns every normal rotated, so a rotated good part is not flagged. */
+  | 'ANY'
+  /** Decide from the training normals: rotate a few and see whether they still look normal. */
+  | 'AUTO'
+  /** Parts are always placed the same way: a rotated part is itself worth flagging. */
+  | 'FIXED';
+
 export type PixelAnomaly = {
   __typename?: 'PixelAnomaly';
   /** `#RRGGBB`. */
@@ -337,6 +348,8 @@ export type QueryProjectArgs = {
 export type TrainModelInput = {
   /** Letters, digits, `.`, `-` and `_` (Lookout for Vision's rule), at most 500. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whether parts lie in any orientation. AUTO asks the training normals themselves. */
+  orientation?: InputMaybe<Orientation>;
   projectName: Scalars['String']['input'];
 };
 
@@ -468,6 +481,7 @@ export type ResolversTypes = ResolversObject<{
   ModelStatus: ModelStatus;
   ModelType: ModelType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Orientation: Orientation;
   PixelAnomaly: ResolverTypeWrapper<PixelAnomaly>;
   Project: ResolverTypeWrapper<ProjectParent>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -579,6 +593,7 @@ export type ModelResolvers<ContextType = GraphQLContext, ParentType extends Reso
   anomalyTypes?: Resolver<Array<ResolversTypes['AnomalyType']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orientation?: Resolver<Maybe<ResolversTypes['Orientation']>, ParentType, ContextType>;
   performance?: Resolver<Maybe<ResolversTypes['ModelPerformance']>, ParentType, ContextType>;
   projectName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ModelStatus'], ParentType, ContextType>;

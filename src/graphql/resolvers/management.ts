@@ -3,6 +3,7 @@ import { AppError } from '../../errors';
 import { readImageStream } from '../../detection/image-input';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
+import { ORIENTATION_TAG } from '../../projects/training-options';
 import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
 import { requireAdmin } from '../admin';
 import type { GraphQLContext } from '../context';
@@ -89,7 +90,9 @@ export const managementMutations: MutationResolvers = {
     const { models } = requireAdmin(ctx);
     if (input.description != null && !DESCRIPTION.test(input.description)) throw new AppError('BAD_USER_INPUT', 'description must be 1-500 letters, digits, ".", "-" or "_".');
     // Evaluation output goes where an unmapped Lookout for Vision bucket would: under DATA_DIR.
-    const m = await models.create(input.projectName, { description: input.description ?? null, outputConfig: { bucket: 'lookout-gateway', prefix: 'evaluations/' }, kmsKeyId: null, tags: {} });
+    // Stored as the tag protocol clients would send, so both entrances train alike.
+    const tags: Record<string, string> = input.orientation ? { [ORIENTATION_TAG]: input.orientation.toLowerCase() } : {};
+    const m = await models.create(input.projectName, { description: input.description ?? null, outputConfig: { bucket: 'lookout-gateway', prefix: 'evaluations/' }, kmsKeyId: null, tags });
     return models.info(input.projectName, m);
   },
 
