@@ -5,11 +5,14 @@ import { createHash } from 'node:crypto';
  * upload against the same model version is the same result (and the same cache entry) on every
  * replica, while a newly trained version gets fresh answers. The model's creation time is part
  * of it: a project deleted and made again starts at version 1 again, and its new version 1 must
- * not be answered with the old one's cached results.
+ * not be answered with the old one's cached results. So is a sensitivity moved after training:
+ * the same image judged at another threshold is another result. The default adds nothing, so
+ * ids (and cache entries) from before sensitivities existed stay valid.
  */
-export function detectionId(imageSha256: string, backend: string, projectName: string, version: string, modelCreatedAt: Date | null = null): string {
+export function detectionId(imageSha256: string, backend: string, projectName: string, version: string, modelCreatedAt: Date | null = null, sensitivity = 0.5): string {
   const created = modelCreatedAt ? String(modelCreatedAt.getTime()) : '';
-  return createHash('sha256').update(`${imageSha256}\n${backend}\n${projectName}\n${version}\n${created}`).digest('base64url');
+  const decision = sensitivity === 0.5 ? '' : `\nsensitivity=${sensitivity}`;
+  return createHash('sha256').update(`${imageSha256}\n${backend}\n${projectName}\n${version}\n${created}${decision}`).digest('base64url');
 }
 
 export const isDetectionId = (id: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(id);

@@ -1,4 +1,4 @@
-import { quantile } from './metrics';
+import { confusionAt, quantile } from './metrics';
 
 /**
  * Turns raw anomaly scores into Lookout for Vision's two outputs: a verdict and a confidence in
@@ -20,6 +20,8 @@ import { quantile } from './metrics';
 export interface Calibration {
   threshold: number;
   temperature: number;
+  /** Threshold minus the median held-out normal score: the scale sensitivities move along. */
+  spread?: number;
 }
 
 /** Margin over the highest held-out normal when no anomalies are labelled. */
@@ -39,7 +41,11 @@ export function calibrate(normalScores: number[], anomalyScores: number[], sessi
   const threshold = anomalyScores.length
     ? bestWeightedF1Threshold(negatives, anomalyScores)
     : Math.max(Math.max(...normalScores) * NORMAL_ONLY_MARGIN, sessionScores.length ? quantile(sessionScores, NORMAL_ONLY_SESSION_QUANTILE) : -Infinity);
-  return { threshold, temperature: fitTemperature(normalScores, anomalyScores, threshold) };
+  return { threshold, temperature: fitTemperature(normalScores, anomalyScores, threshold), spread: spreadOf(normalScores, threshold) };
+}
+
+function spreadOf(normal: number[], threshold: number): number {
+  return Math.max(threshold - quantile(normal, 0.5), Math.abs(threshold) * 0.02, 1e-6);
 }
 
 /**
@@ -65,8 +71,7 @@ function bestWeightedF1Threshold(negatives: { score: number; weight: number }[],
  * held-out normal gets 95 % confidence of being normal.
  */
 function fitTemperature(normal: number[], anomaly: number[], threshold: number): number {
-  const spread = Math.max(threshold - quantile(normal, 0.5), threshold * 0.02);
-  const fromNormals = spread / Math.log(19);
+  const fromNormals = spreadOf(normal, threshold) / Math.log(19);
   if (!anomaly.length) return fromNormals;
   let best = { t: fromNormals, ll: -Infinity };
   for (let k = -40; k <= 40; k++) {
@@ -87,4 +92,30 @@ export function verdict(score: number, c: Calibration): { isAnomalous: boolean; 
   const p = 1 / (1 + Math.exp(-(score - c.threshold) / c.temperature));
   const isAnomalous = score >= c.threshold;
   return { isAnomalous, confidence: isAnomalous ? p : 1 - p };
+}
+
+/**
+ * Moves the decision after training. Sensitivity lies strictly between 0 and 1; 0.5 is the
+ * calibrated threshold, and the threshold moves linearly with it across the span from a typical
+ * held-out normal to the threshold: 1 would flag an image as soon as it scores like the median
+ * normal, 0 only at twice that distance above the threshold. The span is the model's own, so
+ * 0.7 means the same on every model whatever its score's units. (A cut-off on the confidence
+ * would not: where anomalies are well separated the fitted temperature is tiny, and every
+ * sensitivity from 0.01 to 0.99 moved the threshold by less than the noise.)
+ */
+export const DEFAULT_SENSITIVITY = 0.5;
+
+export function atSensitivity(c: Calibration, sensitivity: number): Calibration {
+  if (!(sensitivity > 0 && sensitivity < 1)) throw new RangeError('sensitivity must lie strictly between 0 and 1');
+  if (sensitivity === DEFAULT_SENSITIVITY) return c;
+  // Format-1 models did not record the span; the logistic's 5 %-95 % width stands in for it.
+  const span = c.spread ?? c.temperature * 2 * Math.log(19);
+  return { ...c, threshold: c.threshold - (2 * sensitivity - 1) * span };
+}
+
+/** What a sensitivity implies on the model's test images: its threshold, precision and recall. */
+export function impliedPerformance(c: Calibration, sensitivity: number, testScores: { normal: number[]; anomaly: number[] } | undefined) {
+  const at = atSensitivity(c, sensitivity);
+  const confusion = testScores ? confusionAt(testScores.normal, testScores.anomaly, at.threshold) : { precision: null, recall: null, f1: null };
+  return { sensitivity, threshold: at.threshold, ...confusion };
 }

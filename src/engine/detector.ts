@@ -1,10 +1,11 @@
 import { AppError } from '../errors';
-import { verdict } from './calibration';
+import { atSensitivity, verdict, type Calibration } from './calibration';
 import { getExtractor } from './features/extractor';
 import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageFormat, type ImageLimits } from './image/image-header';
 import type { ModelHeader } from './model/model-header';
 import { loadModel } from './model/model-store';
+import { readSensitivity } from './model/operating-point';
 import { imageFeatures, scorePatches, type ScoringSetup } from './pipeline';
 import type { Map2D } from './scoring/anomaly-map';
 import { NearestNeighbourIndex } from './scoring/knn';
@@ -15,7 +16,7 @@ export interface DetectionResult {
   isAnomalous: boolean;
   /** Confidence in the verdict, 0-1, as Lookout for Vision reported it. */
   confidence: number;
-  /** The raw anomaly score (as the model's scoring method defines it) and the model's threshold for it. */
+  /** The raw anomaly score (as the model's scoring method defines it) and the threshold it was judged by. */
   score: number;
   threshold: number;
   /** The map level that reads as anomalous, for heat maps (the map and the score differ in scale). */
@@ -27,6 +28,11 @@ export interface DetectionResult {
   anomalies?: SegmentedAnomaly[];
   /** Segmentation models only: a PNG the size of the input, white background, types in colour. */
   mask?: { png: Buffer; width: number; height: number };
+}
+
+export interface DetectOptions {
+  /** 0-1; 0.5 decides at the calibrated threshold (calibration.ts: atSensitivity). By default the model's recorded one. */
+  sensitivity?: number;
 }
 
 export interface LoadOptions {
@@ -42,6 +48,8 @@ export class AnomalyModel {
     private readonly index: NearestNeighbourIndex,
     private readonly prototypes: Float32Array | null,
     private readonly queue: WorkQueue,
+    /** The model's recorded sensitivity (operating-point.json), used when a call names none. */
+    readonly sensitivity: number,
   ) {}
 
   static async load(dir: string, options: LoadOptions = {}): Promise<AnomalyModel> {
@@ -59,23 +67,29 @@ export class AnomalyModel {
       method: header.scoring.method,
       limits: options.limits ?? DEFAULT_IMAGE_LIMITS,
     };
-    return new AnomalyModel(header, setup, index, prototypes, options.queue ?? defaultQueue);
+    return new AnomalyModel(header, setup, index, prototypes, options.queue ?? defaultQueue, await readSensitivity(dir));
   }
 
   get isSegmentation(): boolean {
     return this.header.segmentation !== null;
   }
 
-  async detect(bytes: Uint8Array, signal?: AbortSignal): Promise<DetectionResult> {
+  /** The decision rule at a sensitivity (0.5: as calibrated at training). */
+  calibration(sensitivity = this.sensitivity): Calibration {
+    return atSensitivity({ threshold: this.header.threshold, ...this.header.confidence }, sensitivity);
+  }
+
+  async detect(bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {
+    const calibration = this.calibration(options.sensitivity);
     return this.queue.run(async () => {
       const f = await imageFeatures(this.setup, bytes);
       const scored = await scorePatches(this.index, f.features, this.setup);
-      const { isAnomalous, confidence } = verdict(scored.score, { threshold: this.header.threshold, temperature: this.header.confidence.temperature });
+      const { isAnomalous, confidence } = verdict(scored.score, calibration);
       const result: DetectionResult = {
         isAnomalous,
         confidence,
         score: scored.score,
-        threshold: this.header.threshold,
+        threshold: calibration.threshold,
         mapThreshold: this.header.scoring.mapThreshold ?? this.header.threshold,
         image: { width: f.header.width, height: f.header.height, format: f.header.format },
         anomalyMap: { ...scored.grid, roi: f.roi },

@@ -22,7 +22,8 @@ export interface EvaluationReport {
  * Scores labelled images through the same `detect` a server runs, so the figures include
  * decoding and describe what a client would see.
  */
-export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[], progress: (p: { done: number; total: number }) => void = () => {}): Promise<EvaluationReport> {
+export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[], progress: (p: { done: number; total: number }) => void = () => {}, sensitivity = model.sensitivity): Promise<EvaluationReport> {
+  const threshold = model.calibration(sensitivity).threshold;
   const normal: number[] = [];
   const anomaly: number[] = [];
   const latencies: number[] = [];
@@ -34,7 +35,7 @@ export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[]
   for (const e of entries) {
     const bytes = await readFile(e.image);
     const t = performance.now();
-    const r = await model.detect(bytes);
+    const r = await model.detect(bytes, undefined, { sensitivity });
     latencies.push(performance.now() - t);
     (e.label === 'normal' ? normal : anomaly).push(r.score);
     if (withMasks && (e.label === 'normal' || e.mask)) {
@@ -46,9 +47,9 @@ export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[]
   return {
     images: { normal: normal.length, anomaly: anomaly.length },
     imageAuroc: auroc(normal, anomaly),
-    ...confusionAt(normal, anomaly, model.header.threshold),
+    ...confusionAt(normal, anomaly, threshold),
     pixelAuroc: pixelScores.length ? pixelAuroc(concatArrays(pixelScores, (n) => new Float32Array(n)), concatArrays(pixelLabels, (n) => new Uint8Array(n))) : null,
     latencyMs: latencies.length ? { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) } : { p50: 0, p95: 0 },
-    threshold: model.header.threshold,
+    threshold,
   };
 }

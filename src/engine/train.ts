@@ -197,7 +197,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
         scoring: { blurSigma: o.blurSigma, bankRows: bank.size, bankSha256: sha256(bank.rows), mapThreshold, method },
         augmentation: { rotations, orientation: o.orientation, orientationRatio: orientationRatioMeasured },
         threshold: calibration.threshold,
-        confidence: { temperature: calibration.temperature },
+        confidence: { temperature: calibration.temperature, spread: calibration.spread },
         segmentation,
         metrics: { ...evaluation.metrics, testSource: test.length ? testSource : 'none' },
         training: { normalImages: counts.normal, anomalyImages: counts.anomaly, seconds: (performance.now() - started) / 1000, seed: o.seed },
@@ -248,6 +248,7 @@ async function evaluateTest(
       imageAuroc: auroc(testNormal, testAnomaly),
       pixelAuroc: pixel,
       testImages: { normal: testNormal.length, anomaly: testAnomaly.length },
+      testScores: { normal: testNormal, anomaly: testAnomaly },
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../errors';
+import { impliedPerformance } from '../engine/calibration';
 import type { ModelHeader } from '../engine/model/model-header';
 import type { EnginePool } from '../engine/worker/engine-pool';
 import type { ModelInfo } from '../detection/backends/backend';
@@ -9,7 +10,7 @@ import { modelDir, type ProjectState } from './project-store';
 import type { ProjectRegistry } from './registry';
 import type { ModelRecord, ModelStatus } from './records';
 import { conflict, modelNotFound } from './resources';
-import { checkTrainingTags, trainOptionsFromTags } from './training-options';
+import { checkModelTags, sensitivityFromTags, trainOptionsFromTags } from './training-options';
 
 export interface CreateModelInput {
   description: string | null;
@@ -94,11 +95,13 @@ export class ModelLifecycle {
       },
       anomalyTypes: h?.segmentation?.classes ?? [],
       orientation: h ? (h.augmentation.rotations.length ? 'ANY' : 'FIXED') : null,
+      sensitivity: sensitivityFromTags(m.tags),
+      operatingPoint: h ? operatingPoint(h, sensitivityFromTags(m.tags)) : null,
     };
   }
 
   create(project: string, input: CreateModelInput, now = Date.now()): Promise<ModelRecord> {
-    checkTrainingTags(input.tags);
+    checkModelTags(input.tags);
     return this.registry.locks.run(project, async () => {
       const state = this.registry.project(project);
       const train = state.datasets.get('train');
@@ -278,6 +281,11 @@ export class ModelLifecycle {
   private closedDuring(change: Partial<ModelRecord>): boolean {
     return this.closed && (change.status === 'TRAINING_FAILED' || change.status === 'HOSTING_FAILED');
   }
+}
+
+function operatingPoint(h: ModelHeader, sensitivity: number): NonNullable<ModelInfo['operatingPoint']> {
+  const { f1, ...rest } = impliedPerformance({ threshold: h.threshold, ...h.confidence }, sensitivity, h.metrics.testScores);
+  return { ...rest, f1Score: f1 };
 }
 
 function latest(state: ProjectState): string | undefined {

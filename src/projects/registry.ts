@@ -7,7 +7,8 @@ import type { Buckets } from './locations';
 import { KeyedLock } from './locks';
 import { NAME_PATTERN, type ProjectState, type ProjectStore } from './project-store';
 import type { DatasetRecord, DatasetType, DatasetEntryRecord, S3Object } from './records';
-import { conflict, datasetNotFound, parseArn, projectNotFound, type ArnScope } from './resources';
+import { conflict, datasetNotFound, modelArn, parseArn, projectNotFound, type ArnScope } from './resources';
+import { checkModelTags } from './training-options';
 
 export type DatasetSource = S3Object | { text: string; base: string };
 
@@ -168,11 +169,16 @@ export class ProjectRegistry {
     return { tags: model.tags, save: (tags) => this.store.saveModel(named.project, { ...model, tags }), key: named.project };
   }
 
+  modelArn(project: string, version: string): string {
+    return modelArn(this.options.scope, project, version);
+  }
+
   listTags(arn: string): Record<string, string> {
     return { ...this.tagged(arn).tags };
   }
 
   async tag(arn: string, tags: Record<string, string>): Promise<void> {
+    if (parseArn(this.options.scope, arn)?.version) checkModelTags(tags);
     await this.locks.run(this.tagged(arn).key, async () => {
       const t = this.tagged(arn);
       const merged = { ...t.tags, ...tags };

@@ -1,27 +1,42 @@
 import { AppError } from '../errors';
+import { DEFAULT_SENSITIVITY } from '../engine/calibration';
 import type { TrainOptions } from '../engine/train';
 import type { Orientation } from '../engine/training/orientation';
 
 /**
- * Training options a model carries from CreateModel to its (possibly resumed) training. Protocol
- * clients have no field for them, so they travel as tags under our own prefix, which AWS SDK code
- * can already send; GraphQL takes them as typed input and stores them the same way, so a
- * restart resumes a training with the options it was asked for.
+ * Options a model carries on its record: how to train it (from CreateModel to a possibly resumed
+ * training) and, once trained, how sensitive its decision is. Protocol clients have no fields
+ * for them, so they travel as tags under our own prefix, which AWS SDK code can already send
+ * (CreateModel's Tags, TagResource); GraphQL takes them as typed input and stores them the same
+ * way, so both entrances, every replica and a restart see one value.
  */
 export const ORIENTATION_TAG = 'lookout-gateway:orientation';
+export const SENSITIVITY_TAG = 'lookout-gateway:sensitivity';
 
 const ORIENTATIONS: readonly Orientation[] = ['auto', 'any', 'fixed'];
 
-/** Refuses a tag under our prefix that we do not understand, before the model is recorded. */
-export function checkTrainingTags(tags: Record<string, string>): void {
+const isSensitivity = (value: string) => /^(0?\.\d+)$/.test(value) && Number(value) > 0 && Number(value) < 1;
+
+/** Refuses a tag under our prefix that we do not understand, before anything is recorded. */
+export function checkModelTags(tags: Record<string, string>): void {
   for (const [key, value] of Object.entries(tags)) {
     if (!key.startsWith('lookout-gateway:')) continue;
-    if (key !== ORIENTATION_TAG) throw new AppError('BAD_USER_INPUT', `Unknown training tag ${key.slice(0, 128)}; the gateway knows ${ORIENTATION_TAG}.`);
-    if (!ORIENTATIONS.includes(value as Orientation)) throw new AppError('BAD_USER_INPUT', `The tag ${ORIENTATION_TAG} takes auto, any or fixed.`);
+    if (key === ORIENTATION_TAG) {
+      if (!ORIENTATIONS.includes(value as Orientation)) throw new AppError('BAD_USER_INPUT', `The tag ${ORIENTATION_TAG} takes auto, any or fixed.`);
+    } else if (key === SENSITIVITY_TAG) {
+      if (!isSensitivity(value)) throw new AppError('BAD_USER_INPUT', `The tag ${SENSITIVITY_TAG} takes a decimal strictly between 0 and 1, such as 0.7.`);
+    } else {
+      throw new AppError('BAD_USER_INPUT', `Unknown tag ${key.slice(0, 128)}; the gateway knows ${ORIENTATION_TAG} and ${SENSITIVITY_TAG}.`);
+    }
   }
 }
 
 export function trainOptionsFromTags(tags: Record<string, string> | undefined): Pick<TrainOptions, 'orientation'> {
   const orientation = tags?.[ORIENTATION_TAG];
   return ORIENTATIONS.includes(orientation as Orientation) ? { orientation: orientation as Orientation } : {};
+}
+
+export function sensitivityFromTags(tags: Record<string, string> | undefined): number {
+  const value = tags?.[SENSITIVITY_TAG];
+  return value !== undefined && isSensitivity(value) ? Number(value) : DEFAULT_SENSITIVITY;
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateModelCommand, DescribeModelCommand, DescribeProjectCommand } from '@aws-sdk/client-lookoutvision';
+import { CreateModelCommand, DescribeModelCommand, DescribeProjectCommand, TagResourceCommand } from '@aws-sdk/client-lookoutvision';
 import { defectFor, png, textureRgb } from '../helpers/images';
 import { client } from '../compat/helpers';
 import { detect, multipart, postMultipart, startGateway, type Running } from './helpers';
@@ -128,6 +128,43 @@ test('orientation travels from GraphQL input or a protocol tag to the trained mo
   } finally {
     lfv.destroy();
   }
+});
+
+test("sensitivity moves a trained model's decision, from GraphQL or a protocol tag, without reusing old answers", async () => {
+  // Model 2 of "turns" was trained above. At the calibrated point a new clean image passes.
+  const OP = `query { model(projectName: "turns", version: "2") { operatingPoint { sensitivity threshold precision recall f1Score } } }`;
+  const calibrated = (await gql(OP)).body.data.model.operatingPoint;
+  expect(calibrated.sensitivity).toBe(0.5);
+  const image = await png(textureRgb(706)); // a neighbour of the training seeds: the same weave phase
+  const before = await detect(gw.url, image, { project: 'turns', version: '2' });
+  expect(before.body.data.detectAnomalies).toMatchObject({ isAnomalous: false, cached: false });
+
+  const SET = `mutation S($s: Float!) { setModelSensitivity(projectName: "turns", version: "2", sensitivity: $s) { operatingPoint { sensitivity threshold } } }`;
+  const raised = (await gql(SET, { s: 0.99 })).body.data.setModelSensitivity.operatingPoint;
+  expect(raised.sensitivity).toBe(0.99);
+  expect(raised.threshold).toBeLessThan(calibrated.threshold);
+  // Judged again at the new sensitivity, not answered from the cache of the old one.
+  const after = await detect(gw.url, image, { project: 'turns', version: '2' });
+  expect(after.body.data.detectAnomalies.cached).toBe(false);
+  expect(after.body.data.detectAnomalies.id).not.toBe(before.body.data.detectAnomalies.id);
+  expect(after.body.data.detectAnomalies.confidence).not.toBe(before.body.data.detectAnomalies.confidence);
+
+  const bad = await gql(SET, { s: 1.5 });
+  expect(bad.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+
+  // Protocol clients set the same value as a tag; a malformed one is refused and changes nothing.
+  const lfv = client(gw.url, { accessKeyId: 'ANY', secretAccessKey: 'any' });
+  try {
+    const arn = (await lfv.send(new DescribeModelCommand({ ProjectName: 'turns', ModelVersion: '2' }))).ModelDescription!.ModelArn!;
+    await expect(lfv.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'lookout-gateway:sensitivity', Value: 'high' }] }))).rejects.toMatchObject({ name: 'ValidationException' });
+    expect((await gql(OP)).body.data.model.operatingPoint.sensitivity).toBe(0.99);
+    await lfv.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'lookout-gateway:sensitivity', Value: '0.5' }] }));
+  } finally {
+    lfv.destroy();
+  }
+  expect((await gql(OP)).body.data.model.operatingPoint).toEqual(calibrated);
+  // Back at the calibrated point, the first answer is the cached one again.
+  expect((await detect(gw.url, image, { project: 'turns', version: '2' })).body.data.detectAnomalies).toMatchObject({ id: before.body.data.detectAnomalies.id, cached: true });
 });
 
 test('a training that cannot run says why in statusMessage', async () => {

@@ -29,6 +29,10 @@ export interface ModelInfo {
   anomalyTypes: { name: string; color: string }[];
   /** What the trained model learned about orientation; null where unknown. */
   orientation?: 'ANY' | 'FIXED' | null;
+  /** The decision's sensitivity (0.5: as calibrated); absent where the backend has none. */
+  sensitivity?: number;
+  /** What that sensitivity implies on the test images. */
+  operatingPoint?: { sensitivity: number; threshold: number; precision: number | null; recall: number | null; f1Score: number | null } | null;
 }
 
 export interface BackendDetection {

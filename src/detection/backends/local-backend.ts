@@ -65,7 +65,7 @@ export class LocalBackend implements DetectorBackend {
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
     if (model.status !== 'HOSTED') throw notRunning(model);
     try {
-      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal);
+      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal, { sensitivity: model.sensitivity });
       return { isAnomalous: r.isAnomalous, confidence: r.confidence, anomalies: r.anomalies, mask: r.mask };
     } catch (err) {
       if (isAppError(err) && err.code === 'MODEL_NOT_FOUND') throw modelNotFound(model.projectName, model.version);

@@ -57,3 +57,10 @@ export function parseChoice<T extends string>(value: string | undefined, flag: s
   if (!choices.includes(value as T)) throw new UsageError(`${flag} takes ${choices.join(', ')}.`);
   return value as T;
 }
+
+export function parseSensitivity(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new UsageError('--sensitivity takes a number strictly between 0 and 1 (0.5: as calibrated).');
+  return n;
+}

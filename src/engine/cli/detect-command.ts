@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../errors';
 import { AnomalyModel, toLookoutResult } from '../detector';
 import { renderHeatMap } from '../heatmap';
-import { UsageError } from './args';
+import { parseSensitivity, UsageError } from './args';
 
 export async function runDetect(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [modelDir, image] = positionals;
@@ -16,7 +16,7 @@ export async function runDetect(positionals: string[], v: Record<string, unknown
   }
   const model = await AnomalyModel.load(modelDir, { limits: imageLimits(config) });
   try {
-    const r = await model.detect(bytes);
+    const r = await model.detect(bytes, undefined, { sensitivity: parseSensitivity(v.sensitivity as string | undefined) });
     if (v.mask && r.mask) await writeFile(v.mask as string, r.mask.png);
     if (v.heatmap) await writeFile(v.heatmap as string, await renderHeatMap(r));
     const out: Record<string, unknown> = { DetectAnomalyResult: toLookoutResult(r) };

@@ -6,6 +6,7 @@ import { setIntraOpThreads } from '../onnx/session';
 import { UsageError } from './args';
 import { runDetect } from './detect-command';
 import { runEval } from './eval-command';
+import { runSensitivity } from './sensitivity-command';
 import { runTrain } from './train-command';
 
 /**
@@ -35,8 +36,14 @@ Commands:
       --mask <file.png>               Also write the anomaly mask (segmentation models).
       --heatmap <file.png>            Also write the anomaly heat map (blue normal, red anomalous).
       --verbose                       Include the raw score and threshold.
+      --sensitivity <s>               Decide at this sensitivity instead of the recorded one.
   eval <model-dir> <dataset>          Image AUROC, precision/recall/F1 at the model's threshold,
                                       pixel AUROC (with masks) and detect latency.
+      --sensitivity <s>               Judge at this sensitivity instead of the recorded one.
+  sensitivity <model-dir> [<s>]       Move the decision after training: s in (0, 1), 0.5 as
+                                      calibrated, higher flags more. Records s beside the model
+                                      and prints the precision and recall it implies on the
+                                      test split.
   --help                              Show this help.
 
 Exit codes: 0 success, 1 bad usage, 2 a typed error (its code is printed), 3 unexpected error.`;
@@ -56,6 +63,7 @@ export const options = {
   mask: { type: 'string' },
   heatmap: { type: 'string' },
   verbose: { type: 'boolean' },
+  sensitivity: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'train') await runTrain(rest, parsed.values, config);
     else if (command === 'detect') await runDetect(rest, parsed.values, config);
     else if (command === 'eval') await runEval(rest, parsed.values, config);
+    else if (command === 'sensitivity') await runSensitivity(rest);
     else throw new UsageError(`Unknown command "${command}".`);
     return 0;
   } catch (err) {

@@ -32,6 +32,8 @@ const metrics = z.object({
   testImages: z.object({ normal: z.number().int(), anomaly: z.number().int() }),
   /** How the test images were chosen: a separate dataset, or a seeded split of the training data. */
   testSource: z.enum(['test-dataset', 'auto-split', 'none']),
+  /** The test images' scores, so a sensitivity chosen later can say what it implies. Absent in format 1. */
+  testScores: z.object({ normal: z.array(z.number()), anomaly: z.array(z.number()) }).optional(),
 });
 
 export const modelHeaderSchema = z.object({
@@ -74,8 +76,11 @@ export const modelHeaderSchema = z.object({
    * zero for a featureless part, so only finiteness is required.
    */
   threshold: z.number().finite(),
-  /** P(anomalous) = sigmoid((score - threshold) / temperature). */
-  confidence: z.object({ temperature: z.number().positive() }),
+  /**
+   * P(anomalous) = sigmoid((score - threshold) / temperature). `spread` (threshold minus the
+   * median held-out normal) is the scale a sensitivity moves the threshold along; absent in format 1.
+   */
+  confidence: z.object({ temperature: z.number().positive(), spread: z.number().positive().optional() }),
   segmentation: z
     .object({
       classes: z.array(z.object({ name: z.string(), color: z.string().regex(/^#[0-9A-F]{6}$/) })).min(1),

@@ -12,13 +12,16 @@ import { withoutOwner, type MemoryBank } from './memory-bank';
  * normal; where every part lies the same way, it scores like an anomaly.
  *
  * Measured with 16 normals per set (median LOO score of rotated normals over that of the normals
- * as photographed): cookies on their tray 1.46, aliens 2.51, circuit boards 2.04; the same
- * aliens and cookies each photographed at a random angle 1.06 and 1.11. The cut-off sits between.
+ * as photographed): aliens 2.51 and circuit boards 2.04, which lie one way; aliens and cookies
+ * each photographed at a random angle 1.06 and 1.11; cookies on their tray 1.46. Cookies are
+ * round and lie at any angle; only the tray's edge stays put, so they fall on the rotating side
+ * of the cut-off, and are better for it (bench:engine: CV AUROC 0.972 -> 0.983, shift-suite
+ * false positives 23 % -> 10 %, a tray edge at the bottom of the frame 88 % -> 25 %).
  */
 export type Orientation = 'auto' | 'any' | 'fixed';
 
 export const PROBE_ANGLES = [90, 180, 45] as const;
-export const ANY_ORIENTATION_RATIO = 1.25;
+export const ANY_ORIENTATION_RATIO = 1.6;
 /** Normals probed: enough for a stable median, few enough to cost a second or two. */
 const PROBED_NORMALS = 16;
 

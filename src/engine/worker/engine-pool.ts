@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Dataset } from '../dataset/types';
-import type { DetectionResult } from '../detector';
+import type { DetectionResult, DetectOptions } from '../detector';
 import type { ImageLimits } from '../image/image-header';
 import { DEFAULT_IMAGE_LIMITS } from '../image/image-header';
 import type { ModelHeader } from '../model/model-header';
@@ -60,8 +60,8 @@ export class EnginePool {
     return pool.run(task, { transferList: transferList as never }).then((o: Outcome<T>) => fromOutcome(o));
   }
 
-  async detect(modelDir: string, bytes: Uint8Array, signal?: AbortSignal): Promise<DetectionResult> {
-    const r = await this.queue.run(() => this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits }), signal);
+  async detect(modelDir: string, bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {
+    const r = await this.queue.run(() => this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits, sensitivity: options.sensitivity }), signal);
     // Structured cloning turns Buffers into plain Uint8Arrays.
     if (r.mask) r.mask.png = Buffer.from(r.mask.png.buffer, r.mask.png.byteOffset, r.mask.png.byteLength);
     return r;

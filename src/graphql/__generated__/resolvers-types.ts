@@ -154,6 +154,8 @@ export type Model = {
   anomalyTypes: Array<AnomalyType>;
   createdAt: Maybe<Scalars['DateTime']['output']>;
   description: Maybe<Scalars['String']['output']>;
+  /** The decision as it stands: the sensitivity and what it implies on the test images. Null until trained, or where the backend does not say. */
+  operatingPoint: Maybe<OperatingPoint>;
   /** How the trained model treats orientation (ANY or FIXED, never AUTO); null until trained, or where the backend does not say. */
   orientation: Maybe<Orientation>;
   /** Test-set figures recorded at training, as Lookout for Vision reported them. */
@@ -216,6 +218,14 @@ export type Mutation = {
    * image fails only its own item.
    */
   detectAnomaliesBatch: Array<BatchItem>;
+  /**
+   * Moves a model's decision after training, for a line that alarms too often (or misses too much).
+   * Sensitivity lies strictly between 0 and 1: the model flags an image when it is at least
+   * 1 - sensitivity sure it is anomalous; 0.5 is the threshold calibrated at training. Takes effect
+   * on the next detection (earlier results stay cached under the old sensitivity);
+   * `Model.operatingPoint` says what it implies on the test images.
+   */
+  setModelSensitivity: Model;
   /** Loads a TRAINED model; `status` goes STARTING_HOSTING, then HOSTED. */
   startModel: Model;
   /** Unloads a hosted model; `status` goes STOPPING_HOSTING, then TRAINED. */
@@ -267,6 +277,13 @@ export type MutationDetectAnomaliesBatchArgs = {
 };
 
 
+export type MutationSetModelSensitivityArgs = {
+  projectName: Scalars['String']['input'];
+  sensitivity: Scalars['Float']['input'];
+  version: Scalars['String']['input'];
+};
+
+
 export type MutationStartModelArgs = {
   projectName: Scalars['String']['input'];
   version: Scalars['String']['input'];
@@ -281,6 +298,18 @@ export type MutationStopModelArgs = {
 
 export type MutationTrainModelArgs = {
   input: TrainModelInput;
+};
+
+/** A model's decision rule and its figures on the test images at that rule. */
+export type OperatingPoint = {
+  __typename?: 'OperatingPoint';
+  f1Score: Maybe<Scalars['Float']['output']>;
+  precision: Maybe<Scalars['Float']['output']>;
+  recall: Maybe<Scalars['Float']['output']>;
+  /** 0-1; 0.5 is the threshold calibrated at training, higher flags more. */
+  sensitivity: Scalars['Float']['output'];
+  /** The anomaly score at or above which an image is anomalous. */
+  threshold: Scalars['Float']['output'];
 };
 
 /** How parts lie in front of the camera. */
@@ -481,6 +510,7 @@ export type ResolversTypes = ResolversObject<{
   ModelStatus: ModelStatus;
   ModelType: ModelType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OperatingPoint: ResolverTypeWrapper<OperatingPoint>;
   Orientation: Orientation;
   PixelAnomaly: ResolverTypeWrapper<PixelAnomaly>;
   Project: ResolverTypeWrapper<ProjectParent>;
@@ -513,6 +543,7 @@ export type ResolversParentTypes = ResolversObject<{
   Model: ModelParent;
   ModelPerformance: ModelPerformance;
   Mutation: Record<PropertyKey, never>;
+  OperatingPoint: OperatingPoint;
   PixelAnomaly: PixelAnomaly;
   Project: ProjectParent;
   Query: Record<PropertyKey, never>;
@@ -593,6 +624,7 @@ export type ModelResolvers<ContextType = GraphQLContext, ParentType extends Reso
   anomalyTypes?: Resolver<Array<ResolversTypes['AnomalyType']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  operatingPoint?: Resolver<Maybe<ResolversTypes['OperatingPoint']>, ParentType, ContextType>;
   orientation?: Resolver<Maybe<ResolversTypes['Orientation']>, ParentType, ContextType>;
   performance?: Resolver<Maybe<ResolversTypes['ModelPerformance']>, ParentType, ContextType>;
   projectName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -621,9 +653,18 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteProject?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<MutationDeleteProjectArgs, 'name'>>;
   detectAnomalies?: Resolver<ResolversTypes['DetectionResult'], ParentType, ContextType, RequireFields<MutationDetectAnomaliesArgs, 'input'>>;
   detectAnomaliesBatch?: Resolver<Array<ResolversTypes['BatchItem']>, ParentType, ContextType, RequireFields<MutationDetectAnomaliesBatchArgs, 'input'>>;
+  setModelSensitivity?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationSetModelSensitivityArgs, 'projectName' | 'sensitivity' | 'version'>>;
   startModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationStartModelArgs, 'projectName' | 'version'>>;
   stopModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationStopModelArgs, 'projectName' | 'version'>>;
   trainModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationTrainModelArgs, 'input'>>;
+}>;
+
+export type OperatingPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OperatingPoint'] = ResolversParentTypes['OperatingPoint']> = ResolversObject<{
+  f1Score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  precision?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  recall?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  sensitivity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
 export type PixelAnomalyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PixelAnomaly'] = ResolversParentTypes['PixelAnomaly']> = ResolversObject<{
@@ -665,6 +706,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Model?: ModelResolvers<ContextType>;
   ModelPerformance?: ModelPerformanceResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OperatingPoint?: OperatingPointResolvers<ContextType>;
   PixelAnomaly?: PixelAnomalyResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -3,7 +3,7 @@ import { AppError } from '../../errors';
 import { readImageStream } from '../../detection/image-input';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
-import { ORIENTATION_TAG } from '../../projects/training-options';
+import { ORIENTATION_TAG, SENSITIVITY_TAG } from '../../projects/training-options';
 import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
 import { requireAdmin } from '../admin';
 import type { GraphQLContext } from '../context';
@@ -106,6 +106,15 @@ export const managementMutations: MutationResolvers = {
     const { models } = requireAdmin(ctx);
     await models.stop(projectName, version);
     return models.info(projectName, models.model(projectName, version));
+  },
+
+  async setModelSensitivity(_p, { projectName, version, sensitivity }, ctx) {
+    const { models, registry } = requireAdmin(ctx);
+    if (!(sensitivity > 0 && sensitivity < 1)) throw new AppError('BAD_USER_INPUT', 'sensitivity must lie strictly between 0 and 1 (0.5: as calibrated at training).');
+    const m = models.model(projectName, version);
+    // The same tag protocol clients set with TagResource: one record, one value.
+    await registry.tag(registry.modelArn(projectName, m.version), { [SENSITIVITY_TAG]: String(sensitivity) });
+    return models.info(projectName, models.model(projectName, m.version));
   },
 
   async deleteModel(_p, { projectName, version }, ctx) {
