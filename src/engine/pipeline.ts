@@ -1,3 +1,4 @@
+import { varyPixels, type Variation } from './augment/variations';
 import type { FeatureExtractor, FeatureMap } from './features/extractor';
 import { decodeForModel, type Box } from './image/decode';
 import type { ImageHeader, ImageLimits } from './image/image-header';
@@ -39,6 +40,19 @@ export async function imageFeatures(setup: ScoringSetup, bytes: Uint8Array): Pro
   const img = await decodeForModel(bytes, setup.input, setup.roi, setup.limits);
   const features = await setup.extractor.extract(img);
   return { features, header: img.header, roi: img.roi };
+}
+
+/**
+ * Features of an image as photographed and of variations of it (augment/variations), decoded
+ * once: training's rotated bank copies, calibration's session changes and the orientation probe
+ * vary the model-sized pixels, not the full photograph.
+ */
+export async function variedFeatures(setup: ScoringSetup, bytes: Uint8Array, variations: readonly Variation[]): Promise<{ plain: ImageFeatures; varied: FeatureMap[] }> {
+  const img = await decodeForModel(bytes, setup.input, setup.roi, setup.limits);
+  const plain = { features: await setup.extractor.extract(img), header: img.header, roi: img.roi };
+  const varied: FeatureMap[] = [];
+  for (const v of variations) varied.push(await setup.extractor.extract(await varyPixels(img, v)));
+  return { plain, varied };
 }
 
 export async function scorePatches(index: NearestNeighbourIndex, f: FeatureMap, scoring: Pick<ScoringSetup, 'blurSigma' | 'method'>, excludeRows?: Float32Array): Promise<PatchScores> {

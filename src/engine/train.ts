@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors';
-import { applyVariation, BANK_ROTATIONS, calibrationVariations, type Variation } from './augment/variations';
+import { BANK_ROTATIONS, calibrationVariations, type Variation } from './augment/variations';
 import { concatArrays } from './arrays';
 import { calibrate, verdict } from './calibration';
 import { readMaskLabels } from './dataset/masks';
@@ -12,14 +12,15 @@ import { DEFAULT_IMAGE_LIMITS, readImageHeader, type ImageLimits } from './image
 import { auroc, confusionAt, pixelAuroc } from './metrics';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelHeader } from './model/model-header';
 import { saveModel, sha256 } from './model/model-store';
-import { imageFeatures, scorePatches, type ImageFeatures, type ScoringSetup } from './pipeline';
+import type { FeatureMap } from './features/extractor';
+import { imageFeatures, scorePatches, variedFeatures, type ImageFeatures, type ScoringSetup } from './pipeline';
 import { seededRng } from './random';
 import { maxOf } from './scoring/anomaly-map';
 import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
 import { NearestNeighbourIndex } from './scoring/knn';
 import { pixelMap } from './segmentation';
 import { planInput, naming, readImage } from './training/input-plan';
-import { bankViews, buildMemoryBank, withoutOwner } from './training/memory-bank';
+import { buildMemoryBank, withoutOwner } from './training/memory-bank';
 import { ANY_ORIENTATION_RATIO, orientationRatio, rotationSafeRegion, type Orientation } from './training/orientation';
 import { fitSegmentation } from './training/segmentation-fit';
 
@@ -111,10 +112,10 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     };
     const fill = async (rotations: number[]) => {
       const augmentations: Variation[] = rotations.map((degrees) => ({ kind: 'rotate', degrees }));
-      const views: ImageFeatures[][] = [];
+      const views: FeatureMap[][] = [];
       for (const e of normals) {
-        const bytes = await readImage(e);
-        views.push(await naming(e, async () => Promise.all((await bankViews(bytes, augmentations)).map((b) => imageFeatures(plan.setup, b)))));
+        const { plain, varied } = await naming(e, async () => variedFeatures(plan.setup, await readImage(e), augmentations));
+        views.push([plain.features, ...varied]);
         progress({ stage: 'features: normal images', done: views.length, total: normals.length });
       }
       const bank = await buildMemoryBank(views, { coresetRatio: plan.coresetRatio, maxBankRows: o.maxBankRows, seed: o.seed });
@@ -122,7 +123,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       return { views, bank, index: await NearestNeighbourIndex.create(bank.rows, bank.dims) };
     };
     const heldOutOf = async (filled: Awaited<ReturnType<typeof fill>>, i: number) =>
-      scorePatches(filled.index, filled.views[i][0].features, plan.setup, withoutOwner(filled.bank, i));
+      scorePatches(filled.index, filled.views[i][0], plan.setup, withoutOwner(filled.bank, i));
 
     // Memory bank: the normals as photographed; then, if they show parts at any angle (or the
     // user says so), again with every normal rotated.
@@ -161,11 +162,8 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
         const heldOut = await heldOutOf(filled, i);
         normalScores.push(heldOut.score);
         normalMapPeaks.push(maxOf(heldOut.grid.data));
-        const bytes = await readImage(normals[i]);
-        for (const v of calibrationVariations(rng, { rotations: anyOrientation })) {
-          const f = await imageFeatures(setup, await applyVariation(bytes, v, o.limits));
-          sessionScores.push((await scorePatches(index, f.features, setup, penalty)).score);
-        }
+        const { varied } = await variedFeatures(setup, await readImage(normals[i]), calibrationVariations(rng, { rotations: anyOrientation }));
+        for (const f of varied) sessionScores.push((await scorePatches(index, f, setup, penalty)).score);
         progress({ stage: 'calibration', done: i + 1, total: normals.length });
       }
       views.length = 0; // the bank has what it needs; let the feature maps go

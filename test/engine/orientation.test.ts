@@ -6,6 +6,7 @@ import { readDataset } from '../../src/engine/dataset/folder';
 import { AnomalyModel } from '../../src/engine/detector';
 import { seededRng } from '../../src/engine/random';
 import { trainModel } from '../../src/engine/train';
+import { AUGMENTED_BANK_GROWTH } from '../../src/engine/training/memory-bank';
 import { ANY_ORIENTATION_RATIO } from '../../src/engine/training/orientation';
 import { tempDir } from '../helpers/images';
 
@@ -69,9 +70,12 @@ test('auto: parts that always lie the same way keep a fixed orientation', () => 
   expect(fixed.header.augmentation.rotations).toEqual([]);
 });
 
-test('auto: parts photographed at any angle make the bank learn rotations', () => {
+test('auto: parts photographed at any angle make the bank learn rotations, in a bank of bounded size', () => {
   expect(any.header.augmentation.orientationRatio).toBeLessThan(ANY_ORIENTATION_RATIO);
   expect(any.header.augmentation.rotations.length).toBeGreaterThan(0);
+  // Detection time follows the bank: six views per normal, but not six times the rows.
+  expect(any.header.scoring.bankRows).toBeGreaterThanOrEqual(fixed.header.scoring.bankRows);
+  expect(any.header.scoring.bankRows).toBeLessThanOrEqual(AUGMENTED_BANK_GROWTH * fixed.header.scoring.bankRows);
 });
 
 test('a turned good part is flagged by the fixed model and passes the any-orientation one', async () => {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { decoding, type Box } from '../image/decode';
+import { decoding, type Box, type RgbImage } from '../image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../image/image-header';
 import type { Rng } from '../random';
 
@@ -65,17 +65,26 @@ async function rawRgb(bytes: Uint8Array, limits: ImageLimits) {
 
 const mirror = (i: number, n: number) => (i < 0 ? Math.min(n - 1, -i - 1) : i >= n ? Math.max(0, 2 * n - i - 1) : i);
 
-const png = (data: Buffer, width: number, height: number) => sharp(data, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
-
-/** Renders a variation of an image as a PNG of the same size. */
+/** Renders a variation of an image as a PNG of the same size: what a client would upload. */
 export async function applyVariation(bytes: Uint8Array, v: Variation, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<Buffer> {
   const { data, info } = await rawRgb(bytes, limits);
-  const { width: w, height: h } = info;
+  const varied = await varyPixels({ data, width: info.width, height: info.height }, v);
+  return sharp(varied.data, { raw: { width: varied.width, height: varied.height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+}
+
+/**
+ * The same on decoded RGB. Training renders its variations here, on the model-sized image after
+ * the crop, instead of on the full photograph: a 2000 x 1334 board costs a PNG encode and decode
+ * of 2.7 MP per variation otherwise, which tripled its training time.
+ */
+export async function varyPixels(image: RgbImage, v: Variation): Promise<RgbImage> {
+  const { data, width: w, height: h } = image;
   const out = Buffer.from(data);
+  const same = (buf: Buffer): RgbImage => ({ data: buf, width: w, height: h });
   switch (v.kind) {
     case 'brightness':
       for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.round(out[i] * v.factor));
-      return png(out, w, h);
+      return same(out);
     case 'glare': {
       // A Gaussian highlight that saturates at its centre, as a specular reflection does.
       const r = v.radius * Math.min(w, h);
@@ -88,7 +97,7 @@ export async function applyVariation(bytes: Uint8Array, v: Variation, limits: Im
           const i = (y * w + x) * 3;
           for (let c = 0; c < 3; c++) out[i + c] = Math.round(out[i + c] + (255 - out[i + c]) * a);
         }
-      return png(out, w, h);
+      return same(out);
     }
     case 'strip': {
       const border = borderColour(data, w, h);
@@ -106,7 +115,7 @@ export async function applyVariation(bytes: Uint8Array, v: Variation, limits: Im
           const i = (y * w + x) * 3;
           for (let c = 0; c < 3; c++) out[i + c] = Math.max(0, Math.min(255, rim ? (light ? 90 : 230) + grain : grey + grain));
         }
-      return png(out, w, h);
+      return same(out);
     }
     case 'shift': {
       const ox = Math.round(v.dx * w);
@@ -118,13 +127,15 @@ export async function applyVariation(bytes: Uint8Array, v: Variation, limits: Im
           data.copy(out, (y * w + x) * 3, (sy * w + sx) * 3, (sy * w + sx) * 3 + 3);
         }
       }
-      return png(out, w, h);
+      return same(out);
     }
     case 'flip':
-      return sharp(data, { raw: { width: w, height: h, channels: 3 } })
-        [v.axis === 'horizontal' ? 'flop' : 'flip']()
-        .png({ compressionLevel: 1 })
-        .toBuffer();
+      return same(
+        await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+          [v.axis === 'horizontal' ? 'flop' : 'flip']()
+          .raw()
+          .toBuffer(),
+      );
     case 'rotate': {
       const [r, g, b] = borderColour(data, w, h);
       // sharp grows the canvas to hold the rotated frame; the centre, at the original size, is
@@ -149,7 +160,7 @@ export async function applyVariation(bytes: Uint8Array, v: Variation, limits: Im
       }
       const left = Math.floor((rw + padX - w) / 2);
       const top = Math.floor((rh + padY - h) / 2);
-      return img.extract({ left, top, width: w, height: h }).png({ compressionLevel: 1 }).toBuffer();
+      return same(await img.extract({ left, top, width: w, height: h }).raw().toBuffer());
     }
   }
 }

@@ -1,8 +1,7 @@
-import { applyVariation, type Variation } from '../augment/variations';
 import { seededRng } from '../random';
 import { toRows } from '../scoring/anomaly-map';
 import { greedyCoreset, takeRows } from '../scoring/coreset';
-import type { ImageFeatures } from '../pipeline';
+import type { FeatureMap } from '../features/extractor';
 
 /**
  * The memory bank: every patch of every normal (and of its rotated copies, for parts that lie in
@@ -31,19 +30,26 @@ export interface BankOptions {
  */
 export const MAX_POOL_ROWS = 65_536;
 
-/** Views of one normal the bank learns: the image itself, then each augmentation. */
-export async function bankViews(bytes: Buffer, augmentations: readonly Variation[]): Promise<Buffer[]> {
-  return [bytes, ...(await Promise.all(augmentations.map((v) => applyVariation(bytes, v))))];
-}
+/**
+ * How much larger a bank with rotated copies (six views per normal) is than one without.
+ * bench:engine, rotated aliens / cookies: x1 0.79 / 1.000 AUROC, cookies p50 49 ms; x3 0.90 /
+ * 0.997, 56-62 ms; x6 (every copy at the plain density, copies rotated at full size) 0.93-0.95 /
+ * 0.983, 73 ms.
+ */
+export const AUGMENTED_BANK_GROWTH = 3;
 
 /** `views[i]` holds the feature maps of normal i: as photographed first, then its augmentations. */
-export async function buildMemoryBank(views: ImageFeatures[][], o: BankOptions): Promise<MemoryBank> {
-  const first = views[0][0].features;
+export async function buildMemoryBank(views: FeatureMap[][], o: BankOptions): Promise<MemoryBank> {
+  const first = views[0][0];
   const dims = first.channels;
   const perImage = first.width * first.height;
-  const maps = views.flatMap((v, owner) => v.map((f) => ({ owner, f: f.features })));
+  const maps = views.flatMap((v, owner) => v.map((f) => ({ owner, f })));
   const total = maps.length * perImage;
-  const k = Math.min(total, Math.max(Math.min(1024, total), Math.min(o.maxBankRows, Math.round(total * o.coresetRatio))));
+  // An augmented bank grows by AUGMENTED_BANK_GROWTH, not by its number of copies: detection
+  // time follows the bank's size.
+  const plainRows = views.length * perImage;
+  const growth = maps.length > views.length ? AUGMENTED_BANK_GROWTH : 1;
+  const k = Math.min(total, Math.max(Math.min(1024, total), Math.min(o.maxBankRows, Math.round(plainRows * o.coresetRatio * growth))));
   const poolSize = Math.min(total, Math.max(MAX_POOL_ROWS, 4 * k));
   // An even stride over all rows keeps every image and every region represented.
   const stride = total / poolSize;

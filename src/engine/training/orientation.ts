@@ -1,7 +1,6 @@
-import { applyVariation } from '../augment/variations';
 import type { Box } from '../image/decode';
 import { quantile } from '../metrics';
-import { imageFeatures, scorePatches, type ScoringSetup } from '../pipeline';
+import { scorePatches, variedFeatures, type ScoringSetup } from '../pipeline';
 import type { NearestNeighbourIndex } from '../scoring/knn';
 import { withoutOwner, type MemoryBank } from './memory-bank';
 
@@ -35,12 +34,9 @@ export async function orientationRatio(
   const rotated: number[] = [];
   const probed = Math.min(normals.length, PROBED_NORMALS);
   for (let i = 0; i < probed; i++) {
-    const bytes = await normals[i].bytes();
     const penalty = withoutOwner(bank, i);
-    for (const degrees of PROBE_ANGLES) {
-      const f = await imageFeatures(setup, await applyVariation(bytes, { kind: 'rotate', degrees }, setup.limits));
-      rotated.push((await scorePatches(index, f.features, setup, penalty)).score);
-    }
+    const { varied } = await variedFeatures(setup, await normals[i].bytes(), PROBE_ANGLES.map((degrees) => ({ kind: 'rotate', degrees })));
+    for (const f of varied) rotated.push((await scorePatches(index, f, setup, penalty)).score);
   }
   const plain = quantile(heldOutScores.slice(0, probed), 0.5);
   return quantile(rotated, 0.5) / Math.max(plain, 1e-9);
