@@ -64,6 +64,7 @@ export interface TrainOptions {
 
 export const TRAIN_DEFAULTS = { maxBankRows: 16_384, blurSigma: 1, testFraction: 0.2, seed: 42, scoring: 'local-contrast', orientation: 'auto' } as const;
 const MIN_NORMALS = 3;
+const MAX_SESSION_NORMALS = 64;
 
 /** How the trained model judged one test image (Lookout for Vision's evaluation manifest lists these). */
 export interface TestPrediction {
@@ -157,13 +158,18 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       const normalMapPeaks: number[] = [];
       const sessionScores: number[] = [];
       const rng = seededRng(o.seed + 1);
+      // Session variations of at most MAX_SESSION_NORMALS normals, spread over the set: enough
+      // for the threshold, and a 500-image dataset does not pay 2,000 extra forward passes.
+      const sessionStride = Math.ceil(normals.length / MAX_SESSION_NORMALS);
       for (let i = 0; i < normals.length; i++) {
         const penalty = withoutOwner(bank, i);
         const heldOut = await heldOutOf(filled, i);
         normalScores.push(heldOut.score);
         normalMapPeaks.push(maxOf(heldOut.grid.data));
-        const { varied } = await variedFeatures(setup, await readImage(normals[i]), calibrationVariations(rng, { rotations: anyOrientation }));
-        for (const f of varied) sessionScores.push((await scorePatches(index, f, setup, penalty)).score);
+        if (i % sessionStride === 0) {
+          const { varied } = await variedFeatures(setup, await readImage(normals[i]), calibrationVariations(rng, { rotations: anyOrientation }));
+          for (const f of varied) sessionScores.push((await scorePatches(index, f, setup, penalty)).score);
+        }
         progress({ stage: 'calibration', done: i + 1, total: normals.length });
       }
       views.length = 0; // the bank has what it needs; let the feature maps go
