@@ -1,4 +1,4 @@
-import { confusionAt, quantile } from './metrics';
+import { bestF1Threshold, confusionAt, quantile } from './metrics';
 
 /**
  * Turns raw anomaly scores into Lookout for Vision's two outputs: a verdict and a confidence in
@@ -37,32 +37,15 @@ const NORMAL_ONLY_SESSION_QUANTILE = 0.5;
 export function calibrate(normalScores: number[], anomalyScores: number[], sessionScores: number[] = []): Calibration {
   if (normalScores.length === 0) throw new Error('calibration needs held-out normal scores');
   const sessionWeight = sessionScores.length ? normalScores.length / sessionScores.length : 0;
-  const negatives = [...normalScores.map((score) => ({ score, weight: 1 })), ...sessionScores.map((score) => ({ score, weight: sessionWeight }))];
+  const weights = [...normalScores.map(() => 1), ...sessionScores.map(() => sessionWeight)];
   const threshold = anomalyScores.length
-    ? bestWeightedF1Threshold(negatives, anomalyScores)
+    ? bestF1Threshold([...normalScores, ...sessionScores], anomalyScores, weights).threshold
     : Math.max(Math.max(...normalScores) * NORMAL_ONLY_MARGIN, sessionScores.length ? quantile(sessionScores, NORMAL_ONLY_SESSION_QUANTILE) : -Infinity);
   return { threshold, temperature: fitTemperature(normalScores, anomalyScores, threshold), spread: spreadOf(normalScores, threshold) };
 }
 
 function spreadOf(normal: number[], threshold: number): number {
   return Math.max(threshold - quantile(normal, 0.5), Math.abs(threshold) * 0.02, 1e-6);
-}
-
-/**
- * F1 over every cut point, with negatives weighted; halfway between neighbouring scores so the
- * threshold generalises to scores just either side, ties going to the higher threshold.
- */
-function bestWeightedF1Threshold(negatives: { score: number; weight: number }[], positives: number[]): number {
-  const cuts = [...negatives.map((n) => n.score), ...positives].sort((a, b) => a - b);
-  let best = { threshold: cuts[cuts.length - 1] * 1.01, f1: -1 };
-  for (let i = 0; i < cuts.length; i++) {
-    const t = i === 0 ? cuts[0] : (cuts[i - 1] + cuts[i]) / 2;
-    const tp = positives.filter((s) => s >= t).length;
-    const fp = negatives.reduce((sum, n) => sum + (n.score >= t ? n.weight : 0), 0);
-    const f1 = (2 * tp) / (2 * tp + fp + (positives.length - tp));
-    if (f1 >= best.f1) best = { threshold: t, f1 };
-  }
-  return best.threshold;
 }
 
 /**

@@ -80,14 +80,17 @@ export function confusionAt(negatives: number[], positives: number[], threshold:
 /**
  * The threshold with the best F1 over all cut points, placed halfway between neighbouring
  * scores so it generalises to scores just either side. Ties favour the higher threshold.
+ * `negativeWeights` (default 1 each) let some negatives count for less than a whole image.
  */
-export function bestF1Threshold(negatives: number[], positives: number[]): { threshold: number; f1: number } {
+export function bestF1Threshold(negatives: number[], positives: number[], negativeWeights?: number[]): { threshold: number; f1: number } {
   const all = [...negatives, ...positives].sort((a, b) => a - b);
   let best = { threshold: all[all.length - 1] * 1.01, f1: -1 };
   for (let i = 0; i < all.length; i++) {
     const t = i === 0 ? all[0] : (all[i - 1] + all[i]) / 2;
-    const { f1 } = confusionAt(negatives, positives, t);
-    if ((f1 ?? 0) >= best.f1) best = { threshold: t, f1: f1 ?? 0 };
+    const tp = positives.filter((s) => s >= t).length;
+    const fp = negatives.reduce((sum, s, j) => sum + (s >= t ? (negativeWeights?.[j] ?? 1) : 0), 0);
+    const f1 = (2 * tp) / (2 * tp + fp + (positives.length - tp));
+    if (f1 >= best.f1) best = { threshold: t, f1 };
   }
   return best;
 }
