@@ -1,28 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { writeSynced } from '../synced-write';
+import { writeFileAtomic } from '../synced-write';
+
+// The writer lives beside writeSynced so the engine (model operating points) shares it.
+export { writeFileAtomic };
 
 /**
- * The registry's records, and the files it keeps, are written whole or not at all: a write goes
- * to a hidden sibling, is fsynced and renamed over the target, so a crash leaves either the old
- * file or the new one, never half.
+ * The registry's records, and the files it keeps, are written whole or not at all
+ * (writeFileAtomic: a hidden sibling, fsynced, renamed over the target).
  */
 export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
-}
-
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const staging = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeSynced(staging, data);
-  try {
-    await rename(staging, path);
-  } catch (err) {
-    await rm(staging, { force: true });
-    throw err;
-  }
 }
 
 /** The parsed record, or null when the file does not exist. A damaged record is an error. */

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../errors';
-import { writeSynced } from '../../synced-write';
+import { writeFileAtomic } from '../../synced-write';
 import { DEFAULT_SENSITIVITY } from '../calibration';
 
 /**
@@ -34,15 +33,6 @@ export async function readSensitivity(dir: string): Promise<number> {
   return parsed.data.sensitivity;
 }
 
-/** Written whole or not at all (staged, fsynced, renamed), like the model beside it. */
 export async function writeSensitivity(dir: string, sensitivity: number): Promise<void> {
-  const target = join(dir, FILE);
-  const staging = join(dir, `.${FILE}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeSynced(staging, JSON.stringify(schema.parse({ sensitivity })) + '\n');
-  try {
-    await rename(staging, target);
-  } catch (err) {
-    await rm(staging, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(join(dir, FILE), JSON.stringify(schema.parse({ sensitivity })) + '\n');
 }
