@@ -8,12 +8,12 @@ import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
 import type { ExtractorSpec } from './features/extractor';
 import type { Box } from './image/decode';
-import { DEFAULT_IMAGE_LIMITS, readImageHeader, type ImageLimits } from './image/image-header';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/image-header';
 import { auroc, confusionAt, pixelAuroc } from './metrics';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelHeader } from './model/model-header';
 import { saveModel, sha256 } from './model/model-store';
 import type { FeatureMap } from './features/extractor';
-import { imageFeatures, scorePatches, variedFeatures, type ImageFeatures, type ScoringSetup } from './pipeline';
+import { imageFeatures, scorePatches, variedFeatures, type ImageFeatures, type PatchScores, type ScoringSetup } from './pipeline';
 import { seededRng } from './random';
 import { maxOf } from './scoring/anomaly-map';
 import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
@@ -121,10 +121,14 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       }
       const bank = await buildMemoryBank(views, { coresetRatio: plan.coresetRatio, maxBankRows: o.maxBankRows, seed: o.seed });
       progress({ stage: 'coreset', done: bank.size, total: bank.size });
-      return { views, bank, index: await NearestNeighbourIndex.create(bank.rows, bank.dims) };
+      return { views, bank, index: await NearestNeighbourIndex.create(bank.rows, bank.dims), heldOut: new Map<number, Promise<PatchScores>>() };
     };
-    const heldOutOf = async (filled: Awaited<ReturnType<typeof fill>>, i: number) =>
-      scorePatches(filled.index, filled.views[i][0], plan.setup, withoutOwner(filled.bank, i));
+    // Remembered per bank: the orientation probe and calibration both need the first normals'.
+    const heldOutOf = (filled: Awaited<ReturnType<typeof fill>>, i: number) => {
+      let scored = filled.heldOut.get(i);
+      if (!scored) filled.heldOut.set(i, (scored = scorePatches(filled.index, filled.views[i][0], plan.setup, withoutOwner(filled.bank, i))));
+      return scored;
+    };
 
     // Memory bank: the normals as photographed; then, if they show parts at any angle (or the
     // user says so), again with every normal rotated.
@@ -143,8 +147,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       await filled.index.release();
       // A learned region must still hold the part when it turns.
       if (plan.setup.roi && typeof o.roi !== 'object') {
-        const first = await naming(normals[0], async () => readImageHeader(await readImage(normals[0]), o.limits));
-        plan = await planInput(normals, { ...o, method, roi: rotationSafeRegion(plan.setup.roi, first) ?? 'none' });
+        plan = await planInput(normals, { ...o, method, roi: rotationSafeRegion(plan.setup.roi, plan.frame) ?? 'none' });
       }
       filled = await fill(rotations);
     }

@@ -53,6 +53,8 @@ export interface PlanOptions {
 
 export interface InputPlan {
   setup: ScoringSetup;
+  /** The first normal's size: the frame fractional regions refer to. */
+  frame: { width: number; height: number };
   spec: ExtractorSpec;
   coresetRatio: number;
 }
@@ -71,6 +73,7 @@ export async function planInput(normals: DatasetEntry[], o: PlanOptions): Promis
   const extractor = await getExtractor(spec);
   return {
     setup: { extractor, input, roi, blurSigma: o.blurSigma, method: o.method, limits: o.limits },
+    frame: { width: firstHeader.width, height: firstHeader.height },
     spec,
     coresetRatio: o.coresetRatio ?? profile.coresetRatio,
   };
