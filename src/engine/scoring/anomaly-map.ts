@@ -82,3 +82,15 @@ export function toRows(data: Float32Array, channels: number, n: number): Float32
   }
   return out;
 }
+
+/** Squared Euclidean norm of each row of a patch-major [n, dims] matrix. */
+export function squaredNorms(rows: Float32Array, dims: number): Float32Array {
+  const n = rows.length / dims;
+  const out = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let k = 0, o = r * dims; k < dims; k++, o++) s += rows[o] * rows[o];
+    out[r] = s;
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { sessionOptions } from '../onnx/session';
 import { gaussian, type Rng } from '../random';
+import { squaredNorms } from './anomaly-map';
 
 /**
  * PatchCore's greedy (k-center) coreset: repeatedly take the patch farthest from everything
@@ -109,12 +110,7 @@ class DistanceUpdater {
   ) {}
 
   static async create(projected: Float32Array, n: number, p: number): Promise<DistanceUpdater> {
-    const norms = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0, o = i * p; j < p; j++, o++) s += projected[o] * projected[o];
-      norms[i] = s;
-    }
+    const norms = squaredNorms(projected, p);
     const g = new GraphBuilder('coreset_update');
     const centres = g.input('centres_times_minus_two', ['b', p]);
     const centreNorms = g.input('centre_norms', [1, 'b']);

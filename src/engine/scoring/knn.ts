@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { sessionOptions } from '../onnx/session';
+import { squaredNorms } from './anomaly-map';
 
 /**
  * Distance from each query patch to its nearest patch in a memory bank, as one small ORT graph
@@ -29,12 +30,7 @@ export class NearestNeighbourIndex {
   static async create(bank: Float32Array, dims: number): Promise<NearestNeighbourIndex> {
     const size = bank.length / dims;
     if (!Number.isInteger(size) || size < 1) throw new Error(`bank of ${bank.length} floats does not hold rows of ${dims}`);
-    const norms = new Float32Array(size);
-    for (let r = 0; r < size; r++) {
-      let s = 0;
-      for (let k = 0, o = r * dims; k < dims; k++, o++) s += bank[o] * bank[o];
-      norms[r] = s;
-    }
+    const norms = squaredNorms(bank, dims);
     const g = new GraphBuilder('nearest_neighbour');
     const q = g.input('queries', [dims, 'n']);
     const penalty = g.input('penalty', [1, size]);
