@@ -131,7 +131,7 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
       const seg = model.header.segmentation;
       if (seg && (e.label === 'normal' || e.mask)) {
         pixScores.push(pixelMap(r.anomalyMap, model.header.input).data);
-        pixLabels.push(e.mask ? (await readMaskLabels(e.mask, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0)) : new Uint8Array(model.header.input.width * model.header.input.height));
+        pixLabels.push(e.mask ? (await readMaskLabels(await readFile(e.mask), e.mask, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0)) : new Uint8Array(model.header.input.width * model.header.input.height));
       }
       if (seg && e.mask && r.mask) ious.push(await maskIou(r.mask.png, e.mask, seg.classes, r.image));
       if (e.label === 'normal') {
@@ -195,7 +195,7 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
 /** IoU of the anomalous pixels in the mask a client receives and in the labelled mask. */
 async function maskIou(png: Buffer, labelPath: string, classes: AnomalyClass[], image: { width: number; height: number }): Promise<number> {
   const whole = { left: 0, top: 0, width: image.width, height: image.height };
-  const labels = await readMaskLabels(labelPath, classes, image, whole, image);
+  const labels = await readMaskLabels(await readFile(labelPath), labelPath, classes, image, whole, image);
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let inter = 0;
   let union = 0;

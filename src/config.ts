@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseBucketMap } from './projects/locations';
 
@@ -46,6 +47,16 @@ const bucketMap = z
   })
   .default({});
 
+/** Absolute folders, comma separated. */
+const folderList = z
+  .string()
+  .transform((v, ctx) => {
+    const folders = v.split(',').map((f) => f.trim()).filter(Boolean);
+    for (const f of folders) if (!isAbsolute(f)) ctx.addIssue({ code: 'custom', message: `"${f.slice(0, 200)}" must be an absolute folder` });
+    return folders;
+  })
+  .default([]);
+
 const schema = z
   .object({
     /** Threads each ONNX Runtime session may use for one inference. */
@@ -70,6 +81,11 @@ const schema = z
     MAX_UPLOAD_FILES: int(16, 1, 256),
     /** Uploads read into memory at once; the rest wait in their sockets. */
     UPLOAD_READ_CONCURRENCY: int(16, 1, 1024),
+    /** An upload slower than this (after a 3 s grace) is dropped, freeing its slot. */
+    UPLOAD_MIN_BYTES_PER_SECOND: int(16 * 1024, 1, 1024 * 1024 * 1024),
+    /** Time to receive a request's headers, and the whole request. */
+    HEADERS_TIMEOUT_MS: int(10_000, 1_000, 600_000),
+    REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
     /** Detector backend: the embedded engine, or a Lookout for Vision endpoint through the AWS SDK. */
     BACKEND: z.enum(['local', 'lookoutvision']).default('local'),
     /** Train and serve the demo model at start-up (local backend). */
@@ -105,6 +121,12 @@ const schema = z
     LFV_ACCOUNT_ID: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000'),
     /** Most projects the gateway keeps (ServiceQuotaExceededException beyond). */
     MAX_PROJECTS: int(100, 1, 100_000),
+    /** Most images (manifest lines) in one dataset. */
+    MAX_DATASET_IMAGES: int(20_000, 10, 10_000_000),
+    /** Largest image, mask or manifest file a dataset may name. */
+    DATASET_MAX_FILE_BYTES: int(32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    /** Folders besides DATA_DIR and the bucket folders that manifests may name by path or file:// URL. */
+    DATASET_ROOTS: folderList,
     /** Buckets of `s3://` references mapped to folders; unmapped buckets are DATA_DIR/s3/<bucket>. */
     S3_BUCKETS: bucketMap,
     /** An S3-compatible endpoint for buckets S3_BUCKETS does not map (credentials: the AWS chain). */
@@ -117,6 +139,7 @@ const schema = z
     AUTOSTART_MODELS: z.stringbool().default(true),
   })
   .superRefine((c, ctx) => {
+    if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });
     if (c.BACKEND === 'lookoutvision' && !c.LOOKOUTVISION_REGION && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['LOOKOUTVISION_REGION'], message: 'BACKEND=lookoutvision needs LOOKOUTVISION_REGION or AWS_REGION' });

@@ -34,7 +34,9 @@ const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
  */
 export async function createGateway(services: Services & { close(): Promise<void> }): Promise<Gateway> {
   const { config, log } = services;
-  const httpServer = http.createServer();
+  // Node's defaults let a client take 60 s over its headers and 300 s over its body, checked every
+  // 30 s; a few slow clients could hold every connection. Checked every second here.
+  const httpServer = http.createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     csrfPrevention: true,

@@ -38,10 +38,14 @@ export async function createServices(config: Config, log: Logger = pino({ level:
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
     const store = new ProjectStore(dataDir);
     await store.load();
+    const buckets = new Buckets(config.S3_BUCKETS, dataDir, config.S3_ENDPOINT ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE }) : null);
     const registry = new ProjectRegistry(store, {
       scope: { region: config.LFV_REGION, accountId: config.LFV_ACCOUNT_ID },
-      buckets: new Buckets(config.S3_BUCKETS, dataDir, config.S3_ENDPOINT ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE }) : null),
+      buckets,
       maxProjects: config.MAX_PROJECTS,
+      maxDatasetImages: config.MAX_DATASET_IMAGES,
+      // Images uploaded through GraphQL live under projects/; everything else comes from a bucket or a named root.
+      files: Object.freeze({ roots: Object.freeze([join(dataDir, 'projects'), ...buckets.roots(), ...config.DATASET_ROOTS.map((f) => resolve(f))]), maxBytes: config.DATASET_MAX_FILE_BYTES }),
     });
     const models = new ModelLifecycle(registry, pool, log);
     await models.recover();

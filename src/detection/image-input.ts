@@ -22,27 +22,68 @@ export function mimeOf(format: ImageHeader['format']): string {
   return MIME[format];
 }
 
+/** How fast an upload must keep arriving once it has had `graceMs` to start. */
+export interface ReceiveRate {
+  minBytesPerSecond: number;
+  graceMs: number;
+  /**
+   * Bytes the request's connection has delivered so far (its socket's `bytesRead`). Measured on
+   * the connection rather than on this file, so a second file of one request, waiting while the
+   * first streams in, is not taken for a slow one. Without it, the file's own bytes count.
+   */
+  received?: () => number;
+}
+
 /**
  * Reads a stream to its end with a byte cap. graphql-upload-minimal does not fail an oversize
  * file: busboy just ends the stream early and sets `truncated`, so an unchecked resolver would
  * hash and score the first 8 MiB of a larger file and answer 200. Both signs are checked here.
+ *
+ * With a receive rate, the request must deliver `minBytesPerSecond` for every second past the
+ * grace while it is being read: 16 clients trickling a byte a second once held every upload slot
+ * as long as they liked, and a normal detection waited 37 s behind them.
  */
-export async function readImageStream(stream: Readable & { truncated?: boolean }, maxBytes: number): Promise<{ bytes: Buffer; sha256: string }> {
+export async function readImageStream(stream: Readable & { truncated?: boolean }, maxBytes: number, rate?: ReceiveRate): Promise<{ bytes: Buffer; sha256: string }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw tooLarge(maxBytes);
+  const stop = rate ? watchRate(rate, () => size, () => stream.destroy(tooSlow(rate))) : () => {};
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > maxBytes) {
+        stream.destroy();
+        throw tooLarge(maxBytes);
+      }
+      hash.update(buf);
+      chunks.push(buf);
     }
-    hash.update(buf);
-    chunks.push(buf);
+  } finally {
+    stop();
   }
   if (stream.truncated) throw tooLarge(maxBytes);
   return { bytes: Buffer.concat(chunks, size), sha256: hash.digest('hex') };
+}
+
+/** Calls `fail` once the bytes received fall behind the rate; returns the function that stops watching. */
+function watchRate(rate: ReceiveRate, ownBytes: () => number, fail: () => void): () => void {
+  const received = rate.received ?? ownBytes;
+  const base = received();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const owed = ((Date.now() - started - rate.graceMs) / 1000) * rate.minBytesPerSecond;
+    if (received() - base < owed) {
+      clearInterval(timer);
+      fail();
+    }
+  }, Math.min(500, rate.graceMs));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function tooSlow(rate: ReceiveRate): AppError {
+  return new AppError('REQUEST_TOO_SLOW', `The upload arrived slower than ${rate.minBytesPerSecond} bytes per second; it was dropped to free its slot.`, { minBytesPerSecond: rate.minBytesPerSecond });
 }
 
 function tooLarge(maxBytes: number): AppError {

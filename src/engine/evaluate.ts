@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { concatArrays } from './arrays';
 import { readMaskLabels } from './dataset/masks';
+import { readImage, readMask } from './dataset/read-entry';
 import type { DatasetEntry } from './dataset/types';
 import type { AnomalyModel } from './detector';
 import { auroc, confusionAt, pixelAuroc, quantile } from './metrics';
@@ -33,14 +33,14 @@ export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[]
   const input = model.header.input;
   const withMasks = classes !== undefined && entries.some((e) => e.mask);
   for (const e of entries) {
-    const bytes = await readFile(e.image);
+    const bytes = await readImage(e);
     const t = performance.now();
     const r = await model.detect(bytes, undefined, { sensitivity });
     latencies.push(performance.now() - t);
     (e.label === 'normal' ? normal : anomaly).push(r.score);
     if (withMasks && (e.label === 'normal' || e.mask)) {
       pixelScores.push(pixelMap(r.anomalyMap, input).data);
-      pixelLabels.push(e.mask ? (await readMaskLabels(e.mask, classes!, r.image, r.anomalyMap.roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
+      pixelLabels.push(e.mask ? (await readMaskLabels(await readMask(e), e.maskRef ?? e.mask, classes!, r.image, r.anomalyMap.roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
     }
     progress({ done: latencies.length, total: entries.length });
   }

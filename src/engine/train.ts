@@ -7,6 +7,7 @@ import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
 import type { ExtractorSpec } from './features/extractor';
+import type { FileAccess } from './dataset/file-access';
 import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/image-header';
 import { auroc, confusionAt, pixelAuroc } from './metrics';
@@ -19,7 +20,8 @@ import { maxOf } from './scoring/anomaly-map';
 import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
 import { NearestNeighbourIndex } from './scoring/knn';
 import { pixelMap } from './segmentation';
-import { planInput, naming, readImage } from './training/input-plan';
+import { naming, readImage, readMask } from './dataset/read-entry';
+import { planInput } from './training/input-plan';
 import { buildMemoryBank, withoutOwner } from './training/memory-bank';
 import { ANY_ORIENTATION_RATIO, orientationRatio, rotationSafeRegion, type Orientation } from './training/orientation';
 import { fitSegmentation } from './training/segmentation-fit';
@@ -59,6 +61,8 @@ export interface TrainOptions {
   testFraction?: number;
   seed?: number;
   limits?: ImageLimits;
+  /** Which files the dataset may name; any regular file by default (the CLI). */
+  files?: FileAccess;
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
 }
 
@@ -106,7 +110,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     const featuresOf = async (entries: DatasetEntry[], stage: string): Promise<ImageFeatures[]> => {
       const out: ImageFeatures[] = [];
       for (const e of entries) {
-        out.push(await naming(e, async () => imageFeatures(plan.setup, await readImage(e))));
+        out.push(await naming(e, async () => imageFeatures(plan.setup, await readImage(e, o.files))));
         progress({ stage, done: out.length, total: entries.length });
       }
       return out;
@@ -115,7 +119,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       const augmentations: Variation[] = rotations.map((degrees) => ({ kind: 'rotate', degrees }));
       const views: FeatureMap[][] = [];
       for (const e of normals) {
-        const { plain, varied } = await naming(e, async () => variedFeatures(plan.setup, await readImage(e), augmentations));
+        const { plain, varied } = await naming(e, async () => variedFeatures(plan.setup, await readImage(e, o.files), augmentations));
         views.push([plain.features, ...varied]);
         progress({ stage: 'features: normal images', done: views.length, total: normals.length });
       }
@@ -138,7 +142,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     if (o.orientation === 'auto') {
       const heldOut: number[] = [];
       for (let i = 0; i < Math.min(normals.length, 16); i++) heldOut.push((await heldOutOf(filled, i)).score);
-      orientationRatioMeasured = await orientationRatio(normals.map((e) => ({ bytes: () => readImage(e) })), heldOut, plan.setup, filled.index, filled.bank);
+      orientationRatioMeasured = await orientationRatio(normals.map((e) => ({ bytes: () => readImage(e, o.files) })), heldOut, plan.setup, filled.index, filled.bank);
       anyOrientation = orientationRatioMeasured < ANY_ORIENTATION_RATIO;
       progress({ stage: `orientation: ${anyOrientation ? 'any' : 'fixed'} (rotated/plain ${orientationRatioMeasured.toFixed(2)})`, done: 1, total: 1 });
     }
@@ -170,7 +174,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
         normalScores.push(heldOut.score);
         normalMapPeaks.push(maxOf(heldOut.grid.data));
         if (i % sessionStride === 0) {
-          const { varied } = await variedFeatures(setup, await readImage(normals[i]), calibrationVariations(rng, { rotations: anyOrientation }));
+          const { varied } = await variedFeatures(setup, await readImage(normals[i], o.files), calibrationVariations(rng, { rotations: anyOrientation }));
           for (const f of varied) sessionScores.push((await scorePatches(index, f, setup, penalty)).score);
         }
         progress({ stage: 'calibration', done: i + 1, total: normals.length });
@@ -187,12 +191,12 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       let prototypes: Float32Array | null = null;
       const masked = anomalies.flatMap((entry, i) => (entry.mask ? [{ entry, features: anomalyFeatures[i], scored: anomalyScored[i] }] : []));
       if (classes.length && masked.length) {
-        const fitted = await fitSegmentation(masked, classes, setup.input, bank.dims, mapThreshold);
+        const fitted = await fitSegmentation(masked, classes, setup.input, bank.dims, mapThreshold, o.files);
         prototypes = fitted.prototypes;
         segmentation = { classes, pixelThreshold: fitted.pixelThreshold, prototypesSha256: sha256(prototypes) };
       }
 
-      const evaluation = await evaluateTest(test, setup, index, featuresOf, segmentation, calibration.threshold);
+      const evaluation = await evaluateTest(test, setup, index, featuresOf, segmentation, calibration.threshold, o.files);
       const counts = countLabels(train);
       const header: ModelHeader = {
         format: MODEL_FORMAT,
@@ -229,6 +233,7 @@ async function evaluateTest(
   featuresOf: (entries: DatasetEntry[], stage: string) => Promise<ImageFeatures[]>,
   segmentation: ModelHeader['segmentation'],
   threshold: number,
+  files: FileAccess | undefined,
 ) {
   const testFeatures = await featuresOf(test, 'evaluation');
   const testScored = await Promise.all(testFeatures.map((f) => scorePatches(index, f.features, setup)));
@@ -244,7 +249,7 @@ async function evaluateTest(
       const e = test[i];
       if (e.label === 'anomaly' && !e.mask) continue;
       scores.push(pixelMap(testScored[i].grid, input).data);
-      labels.push(e.mask ? (await readMaskLabels(e.mask, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
+      labels.push(e.mask ? (await readMaskLabels(await readMask(e, files), e.maskRef ?? e.mask, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
     }
     pixel = pixelAuroc(concatArrays(scores, (n) => new Float32Array(n)), concatArrays(labels, (n) => new Uint8Array(n)));
   }

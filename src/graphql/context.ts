@@ -39,11 +39,13 @@ export interface GraphQLContext {
   signal?: AbortSignal;
   /** The request's Authorization header, for the management mutations. */
   authorization?: string;
+  /** Bytes the request's connection has delivered so far (uploads must keep arriving). */
+  bytesReceived?: () => number;
 }
 
 export const modelKey = (projectName: string, version: string) => `${projectName}\u0000${version}`;
 
-export function createContext(services: Services, options: { baseUrl: string; log?: Logger; signal?: AbortSignal; authorization?: string }): GraphQLContext {
+export function createContext(services: Services, options: { baseUrl: string; log?: Logger; signal?: AbortSignal; authorization?: string; bytesReceived?: () => number }): GraphQLContext {
   const { detections } = services;
   return {
     services,
@@ -51,6 +53,7 @@ export function createContext(services: Services, options: { baseUrl: string; lo
     baseUrl: services.config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? options.baseUrl,
     signal: options.signal,
     authorization: options.authorization,
+    bytesReceived: options.bytesReceived,
     // Resolving a model reads its header; a response that names one model fifty times reads it once.
     models: new DataLoader(async (keys) =>
       Promise.all(

@@ -50,7 +50,7 @@ export function graphqlHandler(apollo: ApolloServer<GraphQLContext>, services: S
     const baseUrl = `http://${req.headers.host ?? `localhost:${config.PORT}`}`;
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body },
-      context: async () => createContext(services, { baseUrl, log, signal: abort.signal, authorization: req.headers.authorization }),
+      context: async () => createContext(services, { baseUrl, log, signal: abort.signal, authorization: req.headers.authorization, bytesReceived: () => req.socket.bytesRead }),
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;

@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
+import { checkAllowedFile, describeRefusal, OPEN_FILE_ACCESS, UnreadableFile } from '../engine/dataset/file-access';
 import { findLabel, parseManifest, resolveRef, type ManifestOptions } from '../engine/dataset/manifest';
 import type { AnomalyClass, Dataset, Label } from '../engine/dataset/types';
 import type { DatasetEntryRecord } from './records';
@@ -120,23 +120,27 @@ export function referencedObjects(entries: DatasetEntryRecord[]): { bucket: stri
 }
 
 /**
- * Every image and mask an entry names must be readable now: a dataset that points at nothing
- * is refused when it is made, not hours later when training fails.
+ * Every image and mask an entry names must be readable now, and allowed: a dataset that points
+ * at nothing (or at /dev/zero) is refused when it is made, not hours later when training fails.
+ * The first few problems are listed by line, with the reference as the client wrote it.
  */
 export async function checkReferences(entries: DatasetEntryRecord[], options: ManifestOptions): Promise<void> {
-  const missing: string[] = [];
+  const access = options.access ?? OPEN_FILE_ACCESS;
+  const problems: string[] = [];
   for (const [i, e] of entries.entries()) {
     const { row } = readRow(e.line, 'entry');
     for (const [key, value] of Object.entries(row)) {
       if (!key.endsWith('-ref') || typeof value !== 'string') continue;
-      const path = resolveRef(value, e.base ?? '/', options, `entry ${i + 1}`);
+      const where = `Line ${i + 1}`;
       try {
-        await access(path);
-      } catch {
-        missing.push(`${value} (${path})`);
+        await checkAllowedFile(resolveRef(value, e.base ?? '/', options, where), access);
+      } catch (err) {
+        if (isAppError(err)) problems.push(err.message.replace(/\.$/, ''));
+        else if (err instanceof UnreadableFile) problems.push(`${where}: "${value.slice(0, 200)}" ${describeRefusal(err, access)}`);
+        else throw err;
       }
     }
-    if (missing.length >= 5) break;
+    if (problems.length >= 5) break;
   }
-  if (missing.length) throw new AppError('DATASET_INVALID', `Images or masks the dataset names cannot be read: ${missing.join(', ')}.`);
+  if (problems.length) throw new AppError('DATASET_INVALID', `Images or masks the dataset names cannot be used: ${problems.join('; ')}.`);
 }

@@ -1,4 +1,5 @@
-import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
+import { confinedJoin } from '../engine/dataset/file-access';
 import { AppError } from '../errors';
 import type { S3Objects } from './s3-objects';
 
@@ -42,14 +43,16 @@ export class Buckets {
     this.remote?.close();
   }
 
-  /** The local path of an object; keys never climb out of their bucket's folder. */
+  /** The local path of an object; keys never climb out of their bucket's folder, nor names out of the buckets' one. */
   path(bucket: string, key: string): string {
-    const root = this.folder(bucket);
-    const path = normalize(join(root, key));
-    if (isAbsolute(key) || (path !== root && !path.startsWith(root + sep))) {
-      throw new AppError('BAD_USER_INPUT', `The key "${key}" leaves bucket "${bucket}".`);
-    }
+    const path = BUCKET_NAME.test(bucket) ? confinedJoin(this.folder(bucket), key) : null;
+    if (!path) throw new AppError('BAD_USER_INPUT', `The key "${key.slice(0, 200)}" leaves bucket "${bucket.slice(0, 64)}".`);
     return path;
+  }
+
+  /** The folders every bucket lives in: mapped ones, and the one unmapped buckets share. */
+  roots(): string[] {
+    return [...Object.values(this.folders), join(this.dataDir, this.remote ? 's3-mirror' : 's3')];
   }
 
   /** For the engine's manifest reader: every bucket it may meet, mapped to its folder. */
@@ -57,6 +60,9 @@ export class Buckets {
     return (bucket) => this.folder(bucket);
   }
 }
+
+/** S3's bucket naming rules, loosely: what a folder name can safely be. */
+const BUCKET_NAME = /^[0-9A-Za-z][0-9A-Za-z.\-_]{1,61}[0-9A-Za-z]$/;
 
 /** Parses `bucket=/folder,other=/folder2` (the S3_BUCKETS setting). */
 export function parseBucketMap(text: string): { map: Record<string, string>; problems: string[] } {

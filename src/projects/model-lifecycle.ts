@@ -135,7 +135,7 @@ export class ModelLifecycle {
     try {
       const opts = this.registry.manifestOptions;
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
-      const trained = await this.engine.train(data, this.dir(project, version), trainOptionsFromTags(m.tags));
+      const trained = await this.engine.train(data, this.dir(project, version), { ...trainOptionsFromTags(m.tags), files: this.registry.options.files });
       // The test images are the test dataset's, or the share of the training set held out.
       const testEntries = [...(m.job!.test ?? []), ...m.job!.train];
       // The model is good even when its evaluation files cannot be written (say, the store is down).

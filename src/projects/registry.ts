@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors';
+import { describeRefusal, readAllowedFile, UnreadableFile, type FileAccess } from '../engine/dataset/file-access';
 import type { ManifestOptions } from '../engine/dataset/manifest';
 import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, referencedObjects, type EntryFilter } from './datasets';
 import type { Buckets } from './locations';
@@ -17,6 +17,10 @@ export interface RegistryOptions {
   buckets: Buckets;
   /** Most projects one gateway keeps (ServiceQuotaExceededException beyond it). */
   maxProjects: number;
+  /** Most entries one dataset holds (ServiceQuotaExceededException beyond it). */
+  maxDatasetImages: number;
+  /** Which files dataset references may name. */
+  files: FileAccess;
 }
 
 /** Largest manifest CreateDataset reads (the service's limit was 1 GB; this is a single file in memory). */
@@ -35,7 +39,7 @@ export class ProjectRegistry {
   ) {}
 
   get manifestOptions(): ManifestOptions {
-    return { bucketFolder: this.options.buckets.resolver() };
+    return { bucketFolder: this.options.buckets.resolver(), access: this.options.files };
   }
 
   project(name: string): ProjectState {
@@ -94,6 +98,7 @@ export class ProjectRegistry {
       let entries: DatasetEntryRecord[] = [];
       if (source) {
         entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);
+        this.assertWithinQuota(project, entries.length);
         await this.copyObjects(entries);
         await checkReferences(entries, this.manifestOptions);
       }
@@ -114,14 +119,22 @@ export class ProjectRegistry {
   private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {
     await this.options.buckets.fetch(source.bucket, source.key);
     const path = this.options.buckets.path(source.bucket, source.key);
+    const access = { ...this.options.files, maxBytes: Math.max(this.options.files.maxBytes, MAX_MANIFEST_BYTES) };
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
-    } catch {
-      throw new AppError('DATASET_INVALID', `The manifest s3://${source.bucket}/${source.key} cannot be read (bucket ${source.bucket} is the folder ${this.options.buckets.folder(source.bucket)}).`);
+      bytes = await readAllowedFile(path, access);
+    } catch (err) {
+      const why = err instanceof UnreadableFile ? describeRefusal(err, access) : 'cannot be read';
+      throw new AppError('DATASET_INVALID', `The manifest s3://${source.bucket}/${source.key} ${why}.`);
     }
-    if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new AppError('DATASET_INVALID', `The manifest is larger than ${MAX_MANIFEST_BYTES} bytes.`);
     return parseLines(bytes.toString('utf8'), dirname(path), now);
+  }
+
+  private assertWithinQuota(project: string, entries: number): void {
+    const max = this.options.maxDatasetImages;
+    if (entries > max) {
+      throw new AppError('QUOTA_EXCEEDED', `A dataset holds at most ${max} images (MAX_DATASET_IMAGES); this one would hold ${entries}.`, { quotaCode: 'MAX_DATASET_IMAGES', serviceCode: 'lookoutvision', resourceType: 'DATASET', resourceId: project });
+    }
   }
 
   deleteDataset(project: string, type: DatasetType): Promise<void> {
@@ -146,9 +159,11 @@ export class ProjectRegistry {
       const d = this.dataset(project, type);
       const changes = parseLines(text, base, now);
       if (!changes.length) throw new AppError('DATASET_INVALID', 'The changes hold no entries.');
+      const entries = mergeEntries(d.entries, changes);
+      this.assertWithinQuota(project, entries.length);
       await this.copyObjects(changes);
       await checkReferences(changes, this.manifestOptions);
-      const next: DatasetRecord = { ...d, entries: mergeEntries(d.entries, changes), updatedAt: now, status: 'UPDATE_COMPLETE', statusMessage: `Updated ${changes.length} entries.` };
+      const next: DatasetRecord = { ...d, entries, updatedAt: now, status: 'UPDATE_COMPLETE', statusMessage: `Updated ${changes.length} entries.` };
       await this.store.saveDataset(project, next);
       return next;
     });

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseManifest } from '../../src/engine/dataset/manifest';
 import { readMaskLabels } from '../../src/engine/dataset/masks';
+import { readMask } from '../../src/engine/dataset/read-entry';
 import { splitDataset } from '../../src/engine/dataset/split';
 import sharp from 'sharp';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tempDir } from '../helpers/images';
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
@@ -24,9 +25,16 @@ describe('Lookout for Vision manifests', () => {
     ].join('\n');
     const ds = parseManifest(text, '/base', { buckets: { 'line-bucket': '/mnt/bucket' } });
     expect(ds.entries).toEqual([
-      { image: '/base/a/n1.jpg', label: 'normal' },
-      { image: '/mnt/bucket/imgs/a1.jpg', label: 'anomaly', mask: '/mnt/bucket/masks/a1.png', maskClasses: [{ name: 'scratch', color: '#2CA02C' }] },
-      { image: '/data/n2.png', label: 'normal' },
+      { image: '/base/a/n1.jpg', ref: 'a/n1.jpg', label: 'normal' },
+      {
+        image: '/mnt/bucket/imgs/a1.jpg',
+        ref: 's3://line-bucket/imgs/a1.jpg',
+        label: 'anomaly',
+        mask: '/mnt/bucket/masks/a1.png',
+        maskRef: 's3://line-bucket/masks/a1.png',
+        maskClasses: [{ name: 'scratch', color: '#2CA02C' }],
+      },
+      { image: '/data/n2.png', ref: 'file:///data/n2.png', label: 'normal' },
     ]);
     expect(ds.classes).toEqual([{ name: 'scratch', color: '#2CA02C' }]);
     expect(ds.unlabelled).toBe(1);
@@ -37,6 +45,7 @@ describe('Lookout for Vision manifests', () => {
     ['no source-ref', line({ 'anomaly-label': 1 }), /no source-ref/],
     ['unmapped bucket', line({ 'source-ref': 's3://nowhere/x.jpg', 'anomaly-label': 0 }), /not mapped/],
     ['unknown scheme', line({ 'source-ref': 'https://example.com/x.jpg', 'anomaly-label': 0 }), /not supported/],
+    ['a file URL with a host', line({ 'source-ref': 'file://server/x.jpg', 'anomaly-label': 0 }), /not a valid file URL/],
     ['bad colour', line({ 'source-ref': 'x.jpg', 'l-metadata': { 'class-name': 'anomaly' }, ...seg('m.png', { '0': { 'class-name': 'dent', 'hex-color': 'red' } }) }), /hex-color/],
   ])('refuses a manifest with %s (DATASET_INVALID)', (_name, text, message) => {
     expect(() => parseManifest(text, '/base')).toThrow(expect.objectContaining({ code: 'DATASET_INVALID', message: expect.stringMatching(message) }));
@@ -87,10 +96,10 @@ describe('masks', () => {
       // RGBA: class colour everywhere, but only the left half is opaque; a soft edge column at x=4.
       const rgba = await maskFile(tmp.path, 'rgba.png', (x) => [0x23, 0xa4, 0x36, left(x) ? 255 : x === 4 ? 90 : 0], 4);
       const expected = (k: number) => Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? k : 0));
-      expect([...(await readMaskLabels(rgbBlack, classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
-      expect([...(await readMaskLabels(rgbWhite, classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(2));
-      expect([...(await readMaskLabels(pal, classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
-      expect([...(await readMaskLabels(rgba, classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
+      expect([...(await readMaskLabels(await readFile(rgbBlack), 'rgbBlack', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
+      expect([...(await readMaskLabels(await readFile(rgbWhite), 'rgbWhite', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(2));
+      expect([...(await readMaskLabels(await readFile(pal), 'pal', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
+      expect([...(await readMaskLabels(await readFile(rgba), 'rgba', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
     } finally {
       await tmp.cleanup();
     }
@@ -101,8 +110,8 @@ describe('masks', () => {
     try {
       const jpg = join(tmp.path, 'm.jpg');
       await writeFile(jpg, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).jpeg().toBuffer());
-      await expect(readMaskLabels(join(tmp.path, 'none.png'), classes, { width: 8, height: 8 }, full, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'MASK_INVALID' });
-      await expect(readMaskLabels(jpg, classes, { width: 8, height: 8 }, full, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'MASK_INVALID' });
+      await expect(readMask({ image: jpg, label: 'anomaly', mask: join(tmp.path, 'none.png'), maskRef: 'none.png' })).rejects.toMatchObject({ code: 'MASK_INVALID' });
+      await expect(readMaskLabels(await readFile(jpg), 'jpg', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'MASK_INVALID' });
     } finally {
       await tmp.cleanup();
     }

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../errors';
+import { allowedByRoots, confinedJoin, describeRefusal, OPEN_FILE_ACCESS, readAllowedFile, UnreadableFile, type FileAccess } from './file-access';
 import type { AnomalyClass, Dataset, DatasetEntry, Label } from './types';
 
 /**
@@ -11,7 +11,9 @@ import type { AnomalyClass, Dataset, DatasetEntry, Label } from './types';
  * of `normal` or `anomaly` (any other value leaves the image unlabelled, as the service did). The
  * mask key ends in `-ref` and its metadata carries `internal-color-map`. References may be paths
  * relative to the manifest, absolute paths, `file://` URLs, or `s3://bucket/key` where the caller
- * maps buckets to local folders.
+ * maps buckets to local folders. With `access.roots` set (the gateway), every reference must
+ * land inside those roots and a bucket key may not climb out of its bucket's folder; a refusal
+ * names the line and the reference as written, never the path it resolved to.
  */
 
 export interface ManifestOptions {
@@ -19,16 +21,20 @@ export interface ManifestOptions {
   buckets?: Record<string, string>;
   /** Consulted for buckets `buckets` does not name (the gateway maps every bucket somewhere). */
   bucketFolder?: (bucket: string) => string;
+  /** Which files references may name; any regular file by default (the CLI). */
+  access?: FileAccess;
 }
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
 export async function readManifest(path: string, options: ManifestOptions = {}): Promise<Dataset> {
+  const access = options.access ?? OPEN_FILE_ACCESS;
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readAllowedFile(path, access)).toString('utf8');
   } catch (err) {
-    throw new AppError('DATASET_INVALID', `The manifest ${path} cannot be read: ${(err as Error).message}`, {}, { cause: err });
+    if (!(err instanceof UnreadableFile)) throw err;
+    throw new AppError('DATASET_INVALID', `The manifest ${path} ${describeRefusal(err, access)}.`, {}, { cause: err });
   }
   return parseManifest(text, dirname(resolve(path)), options);
 }
@@ -56,10 +62,11 @@ export function parseManifest(text: string, baseDir: string, options: ManifestOp
       unlabelled++;
       return;
     }
-    const entry: DatasetEntry = { image: resolveRef(source, baseDir, options, where), label };
+    const entry: DatasetEntry = { image: resolveRef(source, baseDir, options, where), ref: source, label };
     const mask = findMask(row, where);
     if (mask && label === 'anomaly') {
       entry.mask = resolveRef(mask.ref, baseDir, options, where);
+      entry.maskRef = mask.ref;
       entry.maskClasses = mask.classes;
       for (const c of mask.classes) {
         const known = classes.get(c.name);
@@ -111,13 +118,32 @@ function findMask(row: Record<string, unknown>, where: string): { ref: string; c
 }
 
 export function resolveRef(ref: string, baseDir: string, options: ManifestOptions, where: string): string {
-  if (ref.startsWith('file://')) return fileURLToPath(ref);
+  const access = options.access ?? OPEN_FILE_ACCESS;
+  const refused = () => new AppError('DATASET_INVALID', `${where}: "${clip(ref)}" ${describeRefusal(new UnreadableFile('unreadable'), access)}.`);
   const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(ref);
   if (s3) {
     const folder = options.buckets?.[s3[1]] ?? options.bucketFolder?.(s3[1]);
-    if (!folder) throw new AppError('DATASET_INVALID', `${where}: ${ref} is in bucket "${s3[1]}", which is not mapped to a local folder.`);
-    return join(folder, s3[2]);
+    if (!folder) throw new AppError('DATASET_INVALID', `${where}: "${clip(ref)}" is in bucket "${clip(s3[1])}", which is not mapped to a local folder.`);
+    // A bucket named `..` would otherwise make its own folder the data folder's parent.
+    const path = /^[0-9A-Za-z][0-9A-Za-z.\-_]{1,61}[0-9A-Za-z]$/.test(s3[1]) ? confinedJoin(folder, s3[2]) : null;
+    if (!path || !allowedByRoots(access, path)) throw refused();
+    return resolve(path);
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) throw new AppError('DATASET_INVALID', `${where}: ${ref} uses a scheme that is not supported.`);
-  return isAbsolute(ref) ? ref : join(baseDir, ref);
+  let path: string;
+  if (ref.startsWith('file://')) {
+    try {
+      path = fileURLToPath(ref);
+    } catch {
+      throw new AppError('DATASET_INVALID', `${where}: "${clip(ref)}" is not a valid file URL.`);
+    }
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
+    throw new AppError('DATASET_INVALID', `${where}: "${clip(ref)}" uses a scheme that is not supported.`);
+  } else {
+    path = isAbsolute(ref) ? ref : join(baseDir, ref);
+  }
+  if (!allowedByRoots(access, path)) throw refused();
+  return resolve(path);
 }
+
+/** References are echoed in errors; a 8 KB one is not. */
+const clip = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}...` : text);

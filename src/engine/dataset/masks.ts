@@ -13,7 +13,8 @@ import type { AnomalyClass } from './types';
  * and JPEG-style noise that an exact match would turn into holes.
  */
 export async function readMaskLabels(
-  path: string,
+  bytes: Buffer,
+  name: string,
   classes: AnomalyClass[],
   image: { width: number; height: number },
   roi: Box,
@@ -21,16 +22,16 @@ export async function readMaskLabels(
 ): Promise<Uint8Array> {
   let raw: { data: Buffer; info: sharp.OutputInfo };
   try {
-    const meta = await sharp(path).metadata();
+    const meta = await sharp(bytes).metadata();
     if (meta.format !== 'png') throw new Error(`it is ${meta.format ?? 'not an image'}, not PNG`);
-    let pipeline = sharp(path, { limitInputPixels: 4096 * 4096 }).ensureAlpha().toColourspace('srgb');
+    let pipeline = sharp(bytes, { limitInputPixels: 4096 * 4096 }).ensureAlpha().toColourspace('srgb');
     // A mask must cover its image; one saved at another scale is stretched onto it.
     if (meta.width !== image.width || meta.height !== image.height) {
       pipeline = sharp(await pipeline.resize(image.width, image.height, { fit: 'fill', kernel: 'nearest' }).png().toBuffer()).ensureAlpha();
     }
     raw = await pipeline.extract(roi).resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new AppError('MASK_INVALID', `The mask ${path} cannot be read: ${(err as Error).message}`, { path }, { cause: err });
+    throw new AppError('MASK_INVALID', `The mask "${name}" cannot be read: ${(err as Error).message}`, { path: name }, { cause: err });
   }
   const palette = classes.map((c) => hexToRgb(c.color));
   const backgrounds = [[255, 255, 255], [0, 0, 0]].filter((bg) => !palette.some((p) => p.every((v, i) => v === bg[i])));

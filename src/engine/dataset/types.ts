@@ -12,9 +12,12 @@ export interface AnomalyClass {
 export interface DatasetEntry {
   /** Absolute local path of the image. */
   image: string;
+  /** The reference as the dataset wrote it (a manifest's `source-ref`): what errors name. */
+  ref?: string;
   label: Label;
   /** Absolute local path of the mask PNG, for anomalies of a segmentation dataset. */
   mask?: string;
+  maskRef?: string;
   /** Colour map of this entry's mask (manifests may differ line by line). */
   maskClasses?: AnomalyClass[];
 }

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { AppError, isAppError } from '../../errors';
+import { AppError } from '../../errors';
+import type { FileAccess } from '../dataset/file-access';
+import { naming, readImage } from '../dataset/read-entry';
 import type { DatasetEntry } from '../dataset/types';
 import { defaultProfile, getExtractor, type ExtractorSpec } from '../features/extractor';
 import { roiToPixels, type Box } from '../image/decode';
@@ -12,24 +13,6 @@ import type { ScoringMethod } from '../scoring/image-score';
  * The first training stage: what part of the frame to score, at what size, with which features.
  * Everything here is decided from the normals and then fixed in the model.
  */
-
-export async function readImage(entry: DatasetEntry): Promise<Buffer> {
-  try {
-    return await readFile(entry.image);
-  } catch (err) {
-    throw new AppError('DATASET_INVALID', `The image ${entry.image} cannot be read: ${(err as Error).message}`, { path: entry.image }, { cause: err });
-  }
-}
-
-/** Names the file in an image error: "not a PNG or JPEG" means little without knowing which of 500. */
-export async function naming<T>(entry: DatasetEntry, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isAppError(err) && !err.details.path) throw new AppError(err.code, `${entry.image}: ${err.message}`, { ...err.details, path: entry.image }, { cause: err });
-    throw err;
-  }
-}
 
 /** Rounds to a multiple of 32, the backbone's coarsest stride, so every layer's grid divides evenly. */
 const to32 = (v: number) => Math.max(64, Math.round(v / 32) * 32);
@@ -49,6 +32,7 @@ export interface PlanOptions {
   blurSigma: number;
   method: ScoringMethod;
   limits: ImageLimits;
+  files?: FileAccess;
 }
 
 export interface InputPlan {
@@ -60,12 +44,12 @@ export interface InputPlan {
 }
 
 export async function planInput(normals: DatasetEntry[], o: PlanOptions): Promise<InputPlan> {
-  const firstHeader = await naming(normals[0], async () => readImageHeader(await readImage(normals[0]), o.limits));
+  const firstHeader = await naming(normals[0], async () => readImageHeader(await readImage(normals[0], o.files), o.limits));
   let roi: Box | null = null;
   if (typeof o.roi === 'object') roi = o.roi;
   else if (o.roi !== 'none') {
     const sample = normals.slice(0, 20);
-    roi = regionOfInterest(await Promise.all(sample.map((e) => naming(e, async () => foregroundBox(await readImage(e))))));
+    roi = regionOfInterest(await Promise.all(sample.map((e) => naming(e, async () => foregroundBox(await readImage(e, o.files))))));
   }
   const input = chooseInputSize(roiToPixels(roi, firstHeader), o.resolution);
   const profile = defaultProfile(input);
