@@ -133,6 +133,11 @@ const schema = z
     S3_ENDPOINT: z.url().optional(),
     S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
     S3_FORCE_PATH_STYLE: z.stringbool().default(true),
+    /** Limits on a GraphQL document's size and shape (graphql-armor). */
+    GRAPHQL_MAX_TOKENS: int(2_000, 100, 1_000_000),
+    GRAPHQL_MAX_DEPTH: int(12, 2, 100),
+    GRAPHQL_MAX_ALIASES: int(32, 0, 10_000),
+    GRAPHQL_MAX_COST: int(5_000, 100, 10_000_000),
     /** Bearer token the GraphQL management mutations require (always required in production). */
     GRAPHQL_ADMIN_TOKEN: z.string().min(32, 'must have at least 32 characters').optional(),
     /** GraphQL detections start a stopped (TRAINED) model instead of refusing. */

@@ -7,6 +7,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import type { GraphQLContext, Services } from './graphql/context';
 import { COMPAT_PREFIX, compatHandler, endpointMode, type EndpointMode } from './compat/compat-handler';
 import { formatError } from './graphql/errors';
+import { queryLimits } from './graphql/query-limits';
 import { buildSchema } from './graphql/schema';
 import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from './http/graphiql';
 import { graphqlHandler } from './http/graphql-handler';
@@ -37,8 +38,11 @@ export async function createGateway(services: Services & { close(): Promise<void
   // Node's defaults let a client take 60 s over its headers and 300 s over its body, checked every
   // 30 s; a few slow clients could hold every connection. Checked every second here.
   const httpServer = http.createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 });
+  const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     csrfPrevention: true,
     introspection: config.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: config.NODE_ENV !== 'production',
@@ -47,6 +51,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       config.GRAPHIQL ? graphiqlLandingPage('/graphql') : ApolloServerPluginLandingPageDisabled(),
+      ...limits.plugins,
     ],
   });
   await apollo.start();
