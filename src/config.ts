@@ -85,6 +85,8 @@ const schema = z
     UPLOAD_MIN_BYTES_PER_SECOND: int(16 * 1024, 1, 1024 * 1024 * 1024),
     /** Time to receive a request's headers, and the whole request. */
     HEADERS_TIMEOUT_MS: int(10_000, 1_000, 600_000),
+    /** SIGTERM to exit, whatever is in flight or queued (trainings resume at the next start). */
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 1_000, 600_000),
     REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
     /** Detector backend: the embedded engine, or a Lookout for Vision endpoint through the AWS SDK. */
     BACKEND: z.enum(['local', 'lookoutvision']).default('local'),

@@ -47,8 +47,13 @@ export async function createGateway(services: Services & { close(): Promise<void
     introspection: config.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: config.NODE_ENV !== 'production',
     formatError: formatError(log, config.NODE_ENV === 'production'),
+    // The gateway owns SIGTERM (main.ts). Apollo's own handler, on outside tests, raced it: the
+    // gateway's stop() then waited on a second apollo.stop() that never resolved, and with Redis
+    // connected the process never exited.
+    stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests get most of the shutdown budget; then their connections are closed.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.round(config.SHUTDOWN_TIMEOUT_MS * 0.6) }),
       ApolloServerPluginInlineTraceDisabled(),
       config.GRAPHIQL ? graphiqlLandingPage('/graphql') : ApolloServerPluginLandingPageDisabled(),
       ...limits.plugins,

@@ -12,6 +12,7 @@ import { ensureDemoModel } from './engine/demo/demo-model';
 import { WorkQueue } from './engine/work-queue';
 import { EnginePool } from './engine/worker/engine-pool';
 import type { ProjectServices, Services } from './graphql/context';
+import { lockDataDir, type DataDirLock } from './projects/data-dir-lock';
 import { IdempotencyStore } from './projects/idempotency';
 import { Buckets } from './projects/locations';
 import { ModelLifecycle } from './projects/model-lifecycle';
@@ -21,10 +22,16 @@ import { S3Objects } from './projects/s3-objects';
 import { MaskSigner } from './masks/mask-signer';
 
 /** Builds the long-lived services from the validated config, in dependency order. */
-export async function createServices(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Services & { close(): Promise<void> }> {
+export async function createServices(
+  config: Config,
+  log: Logger = pino({ level: config.LOG_LEVEL }),
+  // A lost lock means another process has taken the data folder over; the process should stop.
+  onLockLost: (err: Error) => void = (err) => log.error({ err }, 'the data folder lock was lost: another process may be writing to DATA_DIR'),
+): Promise<Services & { close(): Promise<void> }> {
   const dataDir = resolve(config.DATA_DIR);
   let backend: DetectorBackend;
   let projects: ProjectServices | null = null;
+  let lock: DataDirLock | null = null;
   if (config.BACKEND === 'lookoutvision') {
     backend = new LookoutVisionBackend({
       endpoint: config.LOOKOUTVISION_ENDPOINT,
@@ -34,6 +41,7 @@ export async function createServices(config: Config, log: Logger = pino({ level:
       maxAttempts: config.LOOKOUTVISION_MAX_ATTEMPTS,
     });
   } else {
+    lock = await lockDataDir(dataDir, onLockLost);
     if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
     const store = new ProjectStore(dataDir);
@@ -75,6 +83,7 @@ export async function createServices(config: Config, log: Logger = pino({ level:
       await backend.close();
       projects?.registry.options.buckets.close();
       await cache.close();
+      await lock?.release();
     },
   };
 }

@@ -8,6 +8,7 @@ import { AppError } from '../errors';
 export class WorkQueue {
   private running = 0;
   private readonly waiting: { start: () => void; fail: (e: Error) => void }[] = [];
+  private closedWith: Error | null = null;
 
   constructor(
     readonly concurrency = 1,
@@ -23,7 +24,17 @@ export class WorkQueue {
     return this.running;
   }
 
+  /**
+   * Fails every waiting job with `reason` and refuses new ones. At shutdown a queue of trainings
+   * would otherwise start each in turn on an engine that is going away.
+   */
+  close(reason: Error): void {
+    this.closedWith = reason;
+    for (const entry of this.waiting.splice(0)) entry.fail(reason);
+  }
+
   async run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.closedWith) throw this.closedWith;
     if (signal?.aborted) throw new AppError('ABORTED');
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxWaiting) {

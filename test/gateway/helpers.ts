@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -16,6 +16,13 @@ export async function dataDirWithDemoModel(): Promise<{ path: string; cleanup: (
   const path = await mkdtemp(join(tmpdir(), 'lookout-gw-'));
   await ensureDemoModel(path);
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A second data folder with the same contents: one gateway process owns a folder. */
+export async function copyOfDataDir(path: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const copy = await mkdtemp(join(tmpdir(), 'lookout-gw-'));
+  await cp(path, copy, { recursive: true, filter: (src) => !/gateway\.(lock|owner\.json)$/.test(src) });
+  return { path: copy, cleanup: () => rm(copy, { recursive: true, force: true }) };
 }
 
 export interface Running {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { defectFor, png, textureRgb } from '../helpers/images';
-import { dataDirWithDemoModel, detect, startGateway, type Running } from './helpers';
+import { copyOfDataDir, dataDirWithDemoModel, detect, startGateway, type Running } from './helpers';
 
 /**
  * The gateway with the real Redis: the shared one on 127.0.0.1:6379 (started by .ci/run) for
@@ -12,12 +12,18 @@ import { dataDirWithDemoModel, detect, startGateway, type Running } from './help
 
 const SHARED_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 let data: { path: string; cleanup: () => Promise<void> };
+// Replicas own their data folders; they share only Redis.
+let second: { path: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
   data = await dataDirWithDemoModel();
+  second = await copyOfDataDir(data.path);
 });
 
-afterAll(() => data?.cleanup());
+afterAll(async () => {
+  await data?.cleanup();
+  await second?.cleanup();
+});
 
 describe('two gateways on one Redis', () => {
   let a: Running;
@@ -26,7 +32,7 @@ describe('two gateways on one Redis', () => {
     // A fresh prefix per run: the shared Redis may hold other runs' keys.
     const env = { REDIS_URL: SHARED_REDIS, CACHE_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`, MASK_URL_KEYS: `k1:${randomBytes(24).toString('hex')}` };
     a = await startGateway(data.path, env);
-    b = await startGateway(data.path, env);
+    b = await startGateway(second.path, env);
   });
   afterAll(async () => {
     await a?.stop();

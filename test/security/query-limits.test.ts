@@ -1,5 +1,5 @@
 import { getIntrospectionQuery } from 'graphql';
-import { dataDirWithDemoModel, startGateway, type Running } from '../gateway/helpers';
+import { copyOfDataDir, dataDirWithDemoModel, startGateway, type Running } from '../gateway/helpers';
 
 /**
  * Documents built to be expensive are refused before they run, cheaply, with Apollo's standard
@@ -8,19 +8,22 @@ import { dataDirWithDemoModel, startGateway, type Running } from '../gateway/hel
  */
 
 let data: { path: string; cleanup: () => Promise<void> };
+let prodData: { path: string; cleanup: () => Promise<void> };
 let dev: Running;
 let prod: Running;
 
 beforeAll(async () => {
   data = await dataDirWithDemoModel();
+  prodData = await copyOfDataDir(data.path);
   dev = await startGateway(data.path);
-  prod = await startGateway(data.path, { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://lookout.example' });
+  prod = await startGateway(prodData.path, { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://lookout.example' });
 });
 
 afterAll(async () => {
   await dev?.stop();
   await prod?.stop();
   await data?.cleanup();
+  await prodData?.cleanup();
 });
 
 async function post(gw: Running, query: string) {

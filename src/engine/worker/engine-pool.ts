@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { AppError } from '../../errors';
 import type { Dataset } from '../dataset/types';
 import type { DetectionResult, DetectOptions } from '../detector';
 import type { ImageLimits } from '../image/image-header';
@@ -101,6 +102,9 @@ export class EnginePool {
    * shutdown does not wait minutes for it.
    */
   async close(): Promise<void> {
+    const closing = new AppError('ABORTED', 'The engine is shutting down.');
+    this.queue.close(closing);
+    this.trainingQueue.close(closing);
     await Promise.all([this.pool.destroy(), this.trainer?.destroy()]);
   }
 }
