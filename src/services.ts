@@ -20,6 +20,7 @@ import { ProjectStore } from './projects/project-store';
 import { ProjectRegistry } from './projects/registry';
 import { S3Objects } from './projects/s3-objects';
 import { MaskSigner } from './masks/mask-signer';
+import { sweepStaging } from './synced-write';
 
 /** Builds the long-lived services from the validated config, in dependency order. */
 export async function createServices(
@@ -42,6 +43,9 @@ export async function createServices(
     });
   } else {
     lock = await lockDataDir(dataDir, onLockLost);
+    // Staging a crash (or a full disk) left behind; only this process writes here now.
+    const swept = await sweepStaging(dataDir);
+    if (swept) log.info({ swept }, 'removed unfinished writes left in DATA_DIR');
     if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
     const store = new ProjectStore(dataDir);

@@ -1,6 +1,7 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label } from '../engine/dataset/types';
+import { storageError } from '../storage-health';
 import { writeFileAtomic } from './atomic-file';
 import { projectDir } from './project-store';
 
@@ -14,15 +15,35 @@ export interface LabelledImage {
 /**
  * Images uploaded into a dataset (GraphQL) are kept in the project's folder under their sha256,
  * so the same image uploaded twice is stored once, and become manifest lines like any other:
- * one dataset format, whatever the way in.
+ * one dataset format, whatever the way in. `use` records the lines; if it fails (a full disk,
+ * a refused dataset), the images this call wrote are removed again.
  */
-export async function storeImages(dataDir: string, project: string, images: LabelledImage[]): Promise<string> {
+export async function storeImages<T>(dataDir: string, project: string, images: LabelledImage[], use: (manifest: string) => Promise<T>): Promise<T> {
   const dir = join(projectDir(dataDir, project), 'images');
-  await mkdir(dir, { recursive: true });
+  const created: string[] = [];
+  try {
+    const lines = await writeImages(dir, images, created);
+    return await use(lines);
+  } catch (err) {
+    // Images the dataset did not take are orphans: nothing names them, nothing would delete them.
+    await Promise.all(created.map((p) => rm(p, { force: true })));
+    throw err;
+  }
+}
+
+async function writeImages(dir: string, images: LabelledImage[], created: string[]): Promise<string> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw storageError(err);
+  }
   const lines: string[] = [];
   for (const img of images) {
     const path = join(dir, `${img.sha256}.${img.format === 'png' ? 'png' : 'jpg'}`);
-    if (!(await exists(path))) await writeFileAtomic(path, img.bytes);
+    if (!(await exists(path))) {
+      await writeFileAtomic(path, img.bytes);
+      created.push(path);
+    }
     lines.push(
       JSON.stringify({
         'source-ref': path,

@@ -125,7 +125,15 @@ export class ProjectStore {
   }
 
   async saveProject(state: ProjectState): Promise<void> {
-    await writeJsonAtomic(join(projectDir(this.dataDir, state.project.name), 'project.json'), state.project);
+    const dir = projectDir(this.dataDir, state.project.name);
+    const isNew = !this.projects.has(state.project.name);
+    try {
+      await writeJsonAtomic(join(dir, 'project.json'), state.project);
+    } catch (err) {
+      // A new project's folder without its record would come back as a project at the next start.
+      if (isNew) await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
     this.projects.set(state.project.name, state);
   }
 

@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { AppError, isAppError } from '../../errors';
 import type { EnginePool } from '../../engine/worker/engine-pool';
 import type { ModelLifecycle } from '../../projects/model-lifecycle';
 import { modelDir } from '../../projects/project-store';
 import type { ProjectRegistry } from '../../projects/registry';
 import { modelNotFound } from '../../projects/resources';
+import { storageFailure } from '../../storage-health';
+import { writeFileAtomic } from '../../synced-write';
 import { notRunning } from '../detection-service';
 import type { ImageInput } from '../image-input';
 import type { BackendDetection, DetectorBackend, ModelInfo } from './backend';
@@ -73,8 +76,19 @@ export class LocalBackend implements DetectorBackend {
     }
   }
 
+  /**
+   * Ready while the engine runs and the data folder takes writes. Once a write failed for lack of
+   * space, each probe tries a small write of its own, so the gateway turns ready again as soon as
+   * space is freed rather than at the next client write.
+   */
   async ready(): Promise<{ ok: boolean; detail?: string; queueDepth: number; trainings: number }> {
-    return { ok: true, queueDepth: this.pool.queueDepth, trainings: this.pool.trainings };
+    const load = { queueDepth: this.pool.queueDepth, trainings: this.pool.trainings };
+    if (storageFailure()) {
+      await writeFileAtomic(join(this.registry.store.dataDir, 'storage-probe'), 'ok\n').catch(() => undefined);
+      const failing = storageFailure();
+      if (failing) return { ok: false, detail: `Writes to DATA_DIR fail (${failing.code}) since ${new Date(failing.since).toISOString()}.`, ...load };
+    }
+    return { ok: true, ...load };
   }
 
   async close(): Promise<void> {

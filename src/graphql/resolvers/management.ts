@@ -65,8 +65,8 @@ export const managementMutations: MutationResolvers = {
     if (input.manifestUrl) record = await registry.createDataset(input.projectName, type, s3Url(input.manifestUrl));
     else if (input.manifest) record = await registry.createDataset(input.projectName, type, { text: await readText(input.manifest, ctx), base: dataDir });
     else if (kinds.length) {
-      const text = await storeImages(dataDir, input.projectName, await labelled(ctx, input.normalImages, input.anomalyImages));
-      record = await registry.createDataset(input.projectName, type, { text, base: dataDir });
+      const images = await labelled(ctx, input.normalImages, input.anomalyImages);
+      record = await storeImages(dataDir, input.projectName, images, (text) => registry.createDataset(input.projectName, type, { text, base: dataDir }));
     } else record = await registry.createDataset(input.projectName, type, null);
     return datasetParent(input.projectName, record);
   },
@@ -77,8 +77,8 @@ export const managementMutations: MutationResolvers = {
     registry.dataset(input.projectName, type);
     const images = await labelled(ctx, input.normalImages, input.anomalyImages);
     if (!images.length) throw new AppError('BAD_USER_INPUT', 'Give at least one image in normalImages or anomalyImages.');
-    const text = await storeImages(registry.store.dataDir, input.projectName, images);
-    return datasetParent(input.projectName, await registry.updateEntries(input.projectName, type, text, registry.store.dataDir));
+    const dataDir = registry.store.dataDir;
+    return datasetParent(input.projectName, await storeImages(dataDir, input.projectName, images, (text) => registry.updateEntries(input.projectName, type, text, dataDir)));
   },
 
   async deleteDataset(_p, { projectName, type }, ctx) {
