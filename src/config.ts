@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { isScope } from './auth/principal';
 import { parseBucketMap } from './projects/locations';
 
 /**
@@ -36,6 +37,27 @@ const maskKeys = keyPairs(/^[A-Za-z0-9_-]{1,32}$/, '1-32 letters, digits, _ or -
 
 /** Who may call the Lookout for Vision endpoint: `ACCESS_KEY_ID:secret`, as the SDKs are given them. */
 const accessKeys = keyPairs(/^[A-Za-z0-9]{4,128}$/, '4-128 letters or digits', 16).transform((keys) => keys?.map((k) => ({ accessKeyId: k.id, secret: k.secret })));
+
+/** GraphQL API keys: `name:secret:scope+scope`, comma separated; secrets of 32+ characters. */
+const apiKeys = z
+  .string()
+  .transform((v, ctx) => {
+    const keys = v.split(',').map((k) => k.trim()).filter(Boolean).map((text) => {
+      // Scopes hold colons themselves (detect:line-3), so only the first two separate fields.
+      const [name = '', secret = '', ...scopes] = text.split(':');
+      return { name, secret, scopes: scopes.join(':').split('+').filter(Boolean) };
+    });
+    for (const k of keys) {
+      const id = k.name.slice(0, 32);
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k.name)) ctx.addIssue({ code: 'custom', message: `key name "${id}" must be 1-64 letters, digits, _, . or -` });
+      if (k.secret.length < 32) ctx.addIssue({ code: 'custom', message: `the secret of key "${id}" must have at least 32 characters` });
+      if (!k.scopes.length) ctx.addIssue({ code: 'custom', message: `key "${id}" must be name:secret:scope+scope` });
+      for (const scope of k.scopes) if (!isScope(scope)) ctx.addIssue({ code: 'custom', message: `key "${id}" has the unknown scope "${scope.slice(0, 64)}" (admin, router, detect:<project>, read:<project>, detect:* or read:*)` });
+    }
+    if (new Set(keys.map((k) => k.name)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'key names must be unique' });
+    return keys.map(({ name, secret, scopes }) => ({ name, secret, scopes }));
+  })
+  .optional();
 
 /** `bucket=folder` pairs, comma separated: where `s3://bucket/...` lives on this machine. */
 const bucketMap = z
@@ -140,12 +162,21 @@ const schema = z
     GRAPHQL_MAX_DEPTH: int(12, 2, 100),
     GRAPHQL_MAX_ALIASES: int(32, 0, 10_000),
     GRAPHQL_MAX_COST: int(5_000, 100, 10_000_000),
+    /** GraphQL API keys (`x-api-key`), and JWTs verified against a JWKS (`authorization: Bearer`). */
+    API_KEYS: apiKeys,
+    JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
     /** Bearer token the GraphQL management mutations require (always required in production). */
     GRAPHQL_ADMIN_TOKEN: z.string().min(32, 'must have at least 32 characters').optional(),
     /** GraphQL detections start a stopped (TRAINED) model instead of refusing. */
     AUTOSTART_MODELS: z.stringbool().default(true),
   })
   .superRefine((c, ctx) => {
+    const jwt = [c.JWKS_URL, c.JWT_ISSUER, c.JWT_AUDIENCE].filter(Boolean).length;
+    if (jwt && jwt < 3) ctx.addIssue({ code: 'custom', path: ['JWKS_URL'], message: 'JWKS_URL, JWT_ISSUER and JWT_AUDIENCE go together' });
+    // Mask URLs built from a client's Host header would point wherever that client says.
+    if (c.NODE_ENV === 'production' && !c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required in production (mask URLs are built on it, never on the Host header)' });
     if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });
     if (c.BACKEND === 'lookoutvision' && !c.LOOKOUTVISION_REGION && !c.AWS_REGION) {

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   QUEUE_FULL: { status: 429, aws: 'ThrottlingException', message: 'The detector is busy; retry shortly.' },
   THROTTLED: { status: 429, aws: 'ThrottlingException', message: 'Too many requests; retry shortly.' },
   ABORTED: { status: 499, aws: 'InternalServerException', message: 'The request was cancelled.' },
+  UNAUTHENTICATED: { status: 401, aws: 'AccessDeniedException', message: 'A valid credential is required.' },
   FORBIDDEN: { status: 403, aws: 'AccessDeniedException', message: 'Access denied.' },
   // Request signing (the Lookout for Vision endpoint). The names are the ones AWS's front end
   // answers with; the SDKs treat InvalidSignatureException as a clock-skew hint and retry once.

@@ -9,6 +9,7 @@ import { COMPAT_PREFIX, compatHandler, endpointMode, type EndpointMode } from '.
 import { formatError } from './graphql/errors';
 import { queryLimits } from './graphql/query-limits';
 import { buildSchema } from './graphql/schema';
+import { schemaAccess } from './graphql/schema-access';
 import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from './http/graphiql';
 import { graphqlHandler } from './http/graphql-handler';
 import { healthz, readyz } from './http/health';
@@ -44,7 +45,8 @@ export async function createGateway(services: Services & { close(): Promise<void
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     csrfPrevention: true,
-    introspection: config.NODE_ENV !== 'production',
+    // Introspection is served to the router and admin scopes (schema-access), in production too.
+    introspection: true,
     includeStacktraceInErrorResponses: config.NODE_ENV !== 'production',
     formatError: formatError(log, config.NODE_ENV === 'production'),
     // The gateway owns SIGTERM (main.ts). Apollo's own handler, on outside tests, raced it: the
@@ -57,6 +59,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       ApolloServerPluginInlineTraceDisabled(),
       config.GRAPHIQL ? graphiqlLandingPage('/graphql') : ApolloServerPluginLandingPageDisabled(),
       ...limits.plugins,
+      schemaAccess,
     ],
   });
   await apollo.start();
@@ -74,7 +77,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (path.startsWith(COMPAT_PREFIX)) return compat(req, res, url, reqLog);
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });
       if (path === '/healthz') return healthz(res);
-      if (path === '/readyz') return readyz(services, res);
+      if (path === '/readyz') return readyz(services, req, res);
       const mask = MASK_PATH.exec(path);
       if (mask) return masks({ id: mask[1], name: decodeURIComponent(mask[2]), query: url.searchParams }, res, reqLog);
       if (config.GRAPHIQL && path.startsWith(`${GRAPHIQL_ASSETS_PATH}/`) && serveGraphiqlAsset(path.slice(GRAPHIQL_ASSETS_PATH.length + 1), res)) return;

@@ -19,6 +19,9 @@ import { ModelLifecycle } from './projects/model-lifecycle';
 import { ProjectStore } from './projects/project-store';
 import { ProjectRegistry } from './projects/registry';
 import { S3Objects } from './projects/s3-objects';
+import { ApiKeys } from './auth/api-keys';
+import { createAuthenticator } from './auth/authenticate';
+import { JwtVerifier } from './auth/jwt';
 import { MaskSigner } from './masks/mask-signer';
 import { sweepStaging } from './synced-write';
 
@@ -75,6 +78,13 @@ export async function createServices(
     log.warn('MASK_URL_KEYS is not set: mask URLs are signed with a random key of this process; replicas behind one address need a shared key');
     signer = MaskSigner.ephemeral();
   }
+  const auth = createAuthenticator({
+    apiKeys: new ApiKeys(config.API_KEYS ?? []),
+    jwt: config.JWKS_URL ? new JwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER!, audience: config.JWT_AUDIENCE! }) : null,
+    adminToken: config.GRAPHQL_ADMIN_TOKEN,
+    production: config.NODE_ENV === 'production',
+  });
+  announceAccess(config, log);
   const detections = new DetectionService(backend, cache, { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: config.SINGLE_FLIGHT_LOCK_MS, log });
   return {
     config,
@@ -83,6 +93,7 @@ export async function createServices(
     signer,
     log,
     uploadGate: new WorkQueue(config.UPLOAD_READ_CONCURRENCY, Number.MAX_SAFE_INTEGER),
+    auth,
     async close() {
       await backend.close();
       projects?.registry.options.buckets.close();
@@ -90,4 +101,16 @@ export async function createServices(
       await lock?.release();
     },
   };
+}
+
+/** Who may call GraphQL, said once at start-up: an open gateway should never be a surprise. */
+function announceAccess(config: Config, log: Logger): void {
+  const credentials = [config.API_KEYS?.length ? `${config.API_KEYS.length} API key(s)` : null, config.JWKS_URL ? `JWTs from ${config.JWT_ISSUER}` : null, config.GRAPHQL_ADMIN_TOKEN ? 'GRAPHQL_ADMIN_TOKEN' : null].filter(Boolean);
+  if (config.NODE_ENV === 'production') {
+    if (!credentials.length) log.warn('GraphQL has no credentials configured (API_KEYS, JWKS_URL, GRAPHQL_ADMIN_TOKEN): in production every GraphQL call is refused until one is set');
+    else log.info({ credentials }, 'GraphQL calls need a credential');
+  } else if (!credentials.length) {
+    log.warn('GraphQL is OPEN: development mode with no credentials configured, so anyone who reaches this port may detect, read and manage models. Set API_KEYS (or NODE_ENV=production) before exposing it.');
+  } else log.warn({ credentials }, 'GraphQL detection and reads are open to anonymous callers in development; management needs an admin credential');
+  if (!config.PUBLIC_BASE_URL) log.warn("PUBLIC_BASE_URL is not set: mask URLs are built on each request's Host header (development only)");
 }

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticate';
+import type { Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { ModelInfo } from '../detection/backends/backend';
 import type { DetectionService, StoredDetection } from '../detection/detection-service';
@@ -25,6 +27,8 @@ export interface Services {
   log: Logger;
   /** Bounds how many uploads are read into memory at once. */
   uploadGate: WorkQueue;
+  /** Who a request's credential names (API key, JWT, admin token). */
+  auth: Authenticator;
 }
 
 /** Per-request state: loaders must not outlive a request, or one client's view leaks to another. */
@@ -37,22 +41,22 @@ export interface GraphQLContext {
   /** Cached detections by id: a router asking for fifty entities reads each once. */
   detections: DataLoader<string, StoredDetection | null>;
   signal?: AbortSignal;
-  /** The request's Authorization header, for the management mutations. */
-  authorization?: string;
+  /** Who is calling (null: nobody, refused everywhere); resolvers check its scopes. */
+  principal: Principal | null;
   /** Bytes the request's connection has delivered so far (uploads must keep arriving). */
   bytesReceived?: () => number;
 }
 
 export const modelKey = (projectName: string, version: string) => `${projectName}\u0000${version}`;
 
-export function createContext(services: Services, options: { baseUrl: string; log?: Logger; signal?: AbortSignal; authorization?: string; bytesReceived?: () => number }): GraphQLContext {
+export function createContext(services: Services, options: { baseUrl: string; principal: Principal | null; log?: Logger; signal?: AbortSignal; bytesReceived?: () => number }): GraphQLContext {
   const { detections } = services;
   return {
     services,
     log: options.log ?? services.log,
     baseUrl: services.config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? options.baseUrl,
     signal: options.signal,
-    authorization: options.authorization,
+    principal: options.principal,
     bytesReceived: options.bytesReceived,
     // Resolving a model reads its header; a response that names one model fifty times reads it once.
     models: new DataLoader(async (keys) =>

@@ -3,7 +3,9 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import bodyParser from 'body-parser';
 import { processRequest } from 'graphql-upload-minimal';
 import type { Logger } from 'pino';
+import { AppError } from '../errors';
 import { createContext, type GraphQLContext, type Services } from '../graphql/context';
+import { toGraphQLError } from '../graphql/errors';
 import { CSRF_MESSAGE, blockedAsCsrf } from './require-preflight';
 import { sendGraphQLError } from './respond';
 
@@ -50,7 +52,17 @@ export function graphqlHandler(apollo: ApolloServer<GraphQLContext>, services: S
     const baseUrl = `http://${req.headers.host ?? `localhost:${config.PORT}`}`;
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body },
-      context: async () => createContext(services, { baseUrl, log, signal: abort.signal, authorization: req.headers.authorization, bytesReceived: () => req.socket.bytesRead }),
+      context: async () => {
+        // A GraphQLError with an HTTP status is Apollo's way to refuse a request from here.
+        let principal;
+        try {
+          principal = await services.auth.authenticate(req.headers);
+        } catch (err) {
+          throw toGraphQLError(err);
+        }
+        if (!principal) throw toGraphQLError(new AppError('UNAUTHENTICATED', 'This gateway needs a credential: an x-api-key header, or authorization: Bearer <token>.'));
+        return createContext(services, { baseUrl, principal, log, signal: abort.signal, bytesReceived: () => req.socket.bytesRead });
+      },
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;

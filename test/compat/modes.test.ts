@@ -37,7 +37,7 @@ test('without keys the endpoint is anonymous, says so at start-up, and takes any
 });
 
 test('in production without keys the endpoint is off and says why', async () => {
-  const g = await spawnGateway({ DATA_DIR: join(dir, 'prod'), NODE_ENV: 'production' });
+  const g = await spawnGateway({ DATA_DIR: join(dir, 'prod'), NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://lookout.example' });
   children.push(g.child);
   expect(g.output()).toMatch(/Lookout for Vision endpoint \/2020-11-20\/ is OFF: NODE_ENV=production and LFV_ACCESS_KEYS is not set/);
   const r = await fetch(`${g.url}/2020-11-20/projects`);

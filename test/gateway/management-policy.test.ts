@@ -32,7 +32,7 @@ async function withServices(env: Record<string, string>, fn: (run: (query: strin
   const services = await createServices(loadConfig({ DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'silent', ...env }), pino({ level: 'silent' }));
   try {
     await fn(async (query, variables) => {
-      const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test' }) });
+      const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test', principal: await services.auth.authenticate({}) }) });
       if (res.body.kind !== 'single') throw new Error('expected a single result');
       return res.body.singleResult;
     }, services);
@@ -50,7 +50,7 @@ function upload(bytes: Buffer): Upload {
 const DETECT = `mutation D($image: Upload!) { detectAnomalies(input: { image: $image, projectName: "demo", modelVersion: "1" }) { isAnomalous model { status } } }`;
 
 test('in production without GRAPHQL_ADMIN_TOKEN, management is refused and says why', async () => {
-  await withServices({ NODE_ENV: 'production' }, async (run) => {
+  await withServices({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://lookout.example' }, async (run) => {
     const r = await run(`mutation { createProject(name: "prod") { name } }`);
     expect(r.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(r.errors[0].message).toMatch(/GRAPHQL_ADMIN_TOKEN/);

@@ -47,8 +47,10 @@ test('without the admin token the management mutations are FORBIDDEN and change 
   const r = await gql(`mutation { createProject(name: "intruder") { name } }`, {}, {});
   expect(r.status).toBe(403);
   expect(r.body.errors[0].extensions.code).toBe('FORBIDDEN');
+  // A wrong credential is not taken for no credential: it is refused outright.
   const wrong = await gql(`mutation { createProject(name: "intruder") { name } }`, {}, { authorization: 'Bearer not-the-token' });
-  expect(wrong.body.errors[0].extensions.code).toBe('FORBIDDEN');
+  expect(wrong.status).toBe(401);
+  expect(wrong.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   expect((await gql(`{ project(name: "intruder") { name } }`)).body.data.project).toBeNull();
 });
 

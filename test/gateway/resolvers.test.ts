@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function run(query: string, variables?: Record<string, unknown>) {
-  const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test' }) });
+  const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test', principal: await services.auth.authenticate({}) }) });
   if (res.body.kind !== 'single') throw new Error('expected a single result');
   return res.body.singleResult as { data?: any; errors?: any[] };
 }

@@ -50,6 +50,7 @@ test('in production with Redis and three trainings queued, SIGTERM still exits; 
   try {
     const env = {
       NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://lookout.example',
       REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       CACHE_KEY_PREFIX: `term-${process.pid}:`,
       DATA_DIR: join(dir, 'data'),

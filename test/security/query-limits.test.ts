@@ -7,6 +7,7 @@ import { copyOfDataDir, dataDirWithDemoModel, startGateway, type Running } from 
  * router's `_service`) pass.
  */
 
+const KEY = 'query-limits-test-key-0123456789abcdef';
 let data: { path: string; cleanup: () => Promise<void> };
 let prodData: { path: string; cleanup: () => Promise<void> };
 let dev: Running;
@@ -15,8 +16,8 @@ let prod: Running;
 beforeAll(async () => {
   data = await dataDirWithDemoModel();
   prodData = await copyOfDataDir(data.path);
-  dev = await startGateway(data.path);
-  prod = await startGateway(prodData.path, { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://lookout.example' });
+  dev = await startGateway(data.path, { API_KEYS: `reader:${KEY}:read:*+router` });
+  prod = await startGateway(prodData.path, { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://lookout.example', API_KEYS: `reader:${KEY}:read:*+router` });
 });
 
 afterAll(async () => {
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 async function post(gw: Running, query: string) {
-  const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: JSON.stringify({ query }) });
   return { status: res.status, body: (await res.json()) as any };
 }
 

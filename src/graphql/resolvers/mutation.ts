@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { requireOnProject } from '../../auth/principal';
 import { isAppError } from '../../errors';
 import { WorkQueue } from '../../engine/work-queue';
 import type { ImageInput } from '../../detection/image-input';
@@ -27,12 +28,14 @@ export const Mutation: MutationResolvers = {
   ...managementMutations,
 
   async detectAnomalies(_parent, { input }, ctx) {
+    requireOnProject(ctx.principal, 'detect', input.projectName);
     await startIfStopped(ctx, input.projectName, input.modelVersion ?? 'latest');
     const image = await readUpload(input.image, ctx);
     return ctx.services.detections.detect(image, input.projectName, input.modelVersion ?? 'latest', ctx.signal);
   },
 
   async detectAnomaliesBatch(_parent, { input }, ctx) {
+    requireOnProject(ctx.principal, 'detect', input.projectName);
     const version = input.modelVersion ?? 'latest';
     await startIfStopped(ctx, input.projectName, version);
     // Fail fast on the model, once for the whole batch, before reading any file.

@@ -1,3 +1,4 @@
+import { mayOnProject } from '../../auth/principal';
 import { isDetectionId } from '../../detection/detection-id';
 import { AppError } from '../../errors';
 import { maskPath } from '../../masks/mask-paths';
@@ -10,7 +11,7 @@ export const DetectionResult: DetectionResultResolvers = {
   async __resolveReference(ref, ctx) {
     if (!isDetectionId(ref.id)) return null;
     const detection = await ctx.detections.load(ref.id);
-    return detection && { detection, cached: true };
+    return detection && mayOnProject(ctx.principal, 'read', detection.projectName) ? { detection, cached: true } : null;
   },
   id: (p) => p.detection.id,
   imageSha256: (p) => p.detection.imageSha256,
@@ -43,12 +44,13 @@ function signedMask(ctx: GraphQLContext, detectionId: string, name: string, size
 
 export const Model: ModelResolvers = {
   __resolveReference(ref, ctx) {
+    if (!mayOnProject(ctx.principal, 'read', ref.projectName)) return null;
     return ctx.models.load(modelKey(ref.projectName, ref.version));
   },
 };
 
 export const Project: ProjectResolvers = {
-  __resolveReference: (ref) => ({ name: ref.name }),
+  __resolveReference: (ref, ctx) => (mayOnProject(ctx.principal, 'read', ref.name) ? { name: ref.name } : null),
   models: (p, _a, ctx) => ctx.services.detections.backend.listModels(p.name),
   createdAt: (p, _a, ctx) => {
     const state = ctx.services.projects?.registry.store.get(p.name);

@@ -1,0 +1,33 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, visit, BREAK } from 'graphql';
+import { isOperator } from '../auth/principal';
+import type { GraphQLContext } from './context';
+
+/** Fields that hand out the schema itself. */
+const SCHEMA_FIELDS = new Set(['__schema', '__type', '_service']);
+
+/**
+ * The schema (introspection, federation's `_service { sdl }`) is for routers and administrators.
+ * In production it used to be served to anyone, admin mutations included, which maps the API for
+ * a stranger. The whole document is visited, so a fragment cannot hide `__schema`.
+ */
+export const schemaAccess: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, contextValue }) {
+        if (isOperator(contextValue.principal)) return;
+        let asked: string | null = null;
+        visit(document, {
+          Field(node) {
+            if (!SCHEMA_FIELDS.has(node.name.value)) return undefined;
+            asked = node.name.value;
+            return BREAK;
+          },
+        });
+        if (asked) {
+          throw new GraphQLError(`${asked} needs a credential with the router or admin scope.`, { extensions: { code: 'FORBIDDEN', requiredScope: 'router', http: { status: 403 } } });
+        }
+      },
+    };
+  },
+};
