@@ -53,12 +53,20 @@ export class AppError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message?: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message ?? ERROR_CODES[code].message, options);
+    // Messages and details echo client input (a name, a reference); a 100 KB name is not echoed whole.
+    super(clip(message ?? ERROR_CODES[code].message, MAX_MESSAGE), options);
     this.name = 'AppError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
-    this.details = Object.freeze({ ...details });
+    this.details = Object.freeze(Object.fromEntries(Object.entries(details).map(([k, v]) => [k, typeof v === 'string' ? clip(v, MAX_DETAIL) : v])));
   }
+}
+
+const MAX_MESSAGE = 1000;
+const MAX_DETAIL = 300;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length - max} more characters)` : text;
 }
 
 export function isAppError(err: unknown): err is AppError {

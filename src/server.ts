@@ -79,7 +79,15 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, req, res);
       const mask = MASK_PATH.exec(path);
-      if (mask) return masks({ id: mask[1], name: decodeURIComponent(mask[2]), query: url.searchParams }, res, reqLog);
+      if (mask) {
+        let name: string;
+        try {
+          name = decodeURIComponent(mask[2]);
+        } catch {
+          return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'The mask name is not valid percent-encoding.' } });
+        }
+        return masks({ id: mask[1], name, query: url.searchParams }, res, reqLog);
+      }
       if (config.GRAPHIQL && path.startsWith(`${GRAPHIQL_ASSETS_PATH}/`) && serveGraphiqlAsset(path.slice(GRAPHIQL_ASSETS_PATH.length + 1), res)) return;
       sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `Nothing at ${path}; GraphQL answers at /graphql.` } });
     };

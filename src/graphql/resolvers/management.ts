@@ -7,7 +7,7 @@ import { ORIENTATION_TAG, SENSITIVITY_TAG } from '../../projects/training-option
 import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
 import { requireAdmin } from '../admin';
 import type { GraphQLContext } from '../context';
-import { readUpload, uploadRate } from './upload';
+import { openUpload, readUpload, uploadFailure, uploadRate } from './upload';
 
 /**
  * Projects, datasets and models over GraphQL: thin calls into the same registry and lifecycle
@@ -31,8 +31,12 @@ async function labelled(ctx: GraphQLContext, normal: readonly Promise<FileUpload
 
 async function readText(upload: Promise<FileUpload>, ctx: GraphQLContext): Promise<string> {
   const file = await upload;
-  const { bytes } = await ctx.services.uploadGate.run(() => readImageStream(file.createReadStream(), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
-  return bytes.toString('utf8');
+  try {
+    const { bytes } = await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+    return bytes.toString('utf8');
+  } catch (err) {
+    throw uploadFailure(err, ctx);
+  }
 }
 
 function s3Url(url: string): { bucket: string; key: string } {

@@ -1,5 +1,5 @@
 import type { FileUpload } from 'graphql-upload-minimal';
-import { AppError } from '../../errors';
+import { AppError, isAppError } from '../../errors';
 import { imageLimits } from '../../config';
 import { checkImage, readImageStream, type ImageInput, type ReceiveRate } from '../../detection/image-input';
 import type { GraphQLContext } from '../context';
@@ -16,8 +16,42 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
   const config = ctx.services.config;
   // Images are read in full (to hash and check them), so reads are gated: a burst of large
   // uploads waits in the sockets (busboy applies backpressure) instead of filling the heap.
-  const { bytes, sha256 } = await ctx.services.uploadGate.run(() => readImageStream(file.createReadStream(), config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+  let read: { bytes: Buffer; sha256: string };
+  try {
+    read = await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+  } catch (err) {
+    throw uploadFailure(err, ctx);
+  }
+  const { bytes, sha256 } = read;
   return checkImage(bytes, sha256, file.mimetype, imageLimits(config));
+}
+
+/**
+ * What a failed read means for the client. busboy's stream fails with plain http-errors (a client
+ * that disconnects mid-file, a malformed part); left as they are they became masked 500s logged
+ * as errors. A client that left is ABORTED (logged at info by the request log); a 4xx is theirs.
+ */
+export function uploadFailure(err: unknown, ctx: GraphQLContext): unknown {
+  if (isAppError(err)) return err;
+  const message = (err as Error | null)?.message ?? '';
+  if (ctx.signal?.aborted || /disconnected|aborted/i.test(message)) return new AppError('ABORTED', 'The client went away during the upload.');
+  const status = (err as { status?: number } | null)?.status;
+  if (status && status >= 400 && status < 500) return new AppError('BAD_USER_INPUT', `The upload could not be read: ${message}`);
+  return err;
+}
+
+/**
+ * The upload's stream. graphql-upload-minimal refuses a second stream of one file (a request
+ * mapping one file to two variables) and an upload whose part failed with plain Errors, which
+ * would reach the client as a masked 500; they are the client's mistake, with a reason.
+ */
+export function openUpload(file: FileUpload): ReturnType<FileUpload['createReadStream']> {
+  try {
+    return file.createReadStream();
+  } catch (err) {
+    const why = /multiple times/.test((err as Error).message) ? 'the same file is used in two places of the request' : (err as Error).message;
+    throw new AppError('BAD_USER_INPUT', `The upload "${file.filename}" cannot be read: ${why}.`);
+  }
 }
 
 /**
