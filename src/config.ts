@@ -145,6 +145,8 @@ const schema = z
     LFV_ACCOUNT_ID: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000'),
     /** Most projects the gateway keeps (ServiceQuotaExceededException beyond). */
     MAX_PROJECTS: int(100, 1, 100_000),
+    /** Most trainings one project may have running or waiting. */
+    MAX_QUEUED_TRAININGS: int(10, 1, 1000),
     /** Most images (manifest lines) in one dataset. */
     MAX_DATASET_IMAGES: int(20_000, 10, 10_000_000),
     /** Largest image, mask or manifest file a dataset may name. */

@@ -59,6 +59,7 @@ export async function createServices(
       buckets,
       maxProjects: config.MAX_PROJECTS,
       maxDatasetImages: config.MAX_DATASET_IMAGES,
+      maxQueuedTrainings: config.MAX_QUEUED_TRAININGS,
       // Images uploaded through GraphQL live under projects/; everything else comes from a bucket or a named root.
       files: Object.freeze({ roots: Object.freeze([join(dataDir, 'projects'), ...buckets.roots(), ...config.DATASET_ROOTS.map((f) => resolve(f))]), maxBytes: config.DATASET_MAX_FILE_BYTES }),
     });

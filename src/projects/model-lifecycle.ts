@@ -38,6 +38,8 @@ export class ModelLifecycle {
   /** Loads in flight, by model, for callers that wait for a model to be up. */
   private readonly hosting = new Map<string, Promise<void>>();
   private closed = false;
+  /** The last reason each model failed to start, for callers waiting on it. */
+  private readonly hostingErrors = new Map<string, AppError>();
 
   constructor(
     private readonly registry: ProjectRegistry,
@@ -106,6 +108,12 @@ export class ModelLifecycle {
       const state = this.registry.project(project);
       const train = state.datasets.get('train');
       if (!train?.entries.length) throw new AppError('BAD_USER_INPUT', `The project ${project} has no training images; create a train dataset first.`, { resourceType: 'DATASET', resourceId: `${project}/train` });
+      // Trainings run one at a time; an unbounded line of them is a way to fill the disk and the week.
+      const queued = [...state.models.values()].filter((x) => x.status === 'TRAINING').length;
+      const max = this.registry.options.maxQueuedTrainings;
+      if (queued >= max) {
+        throw new AppError('QUOTA_EXCEEDED', `The project ${project} has ${queued} trainings running or waiting; at most ${max} may (MAX_QUEUED_TRAININGS).`, { quotaCode: 'MAX_QUEUED_TRAININGS', serviceCode: 'lookoutvision', resourceType: 'MODEL', resourceId: project });
+      }
       const version = String(state.project.lastVersion + 1);
       state.project.lastVersion += 1;
       await this.store.saveProject(state);
@@ -184,15 +192,22 @@ export class ModelLifecycle {
     const m = this.model(project, version);
     if (m.status === 'HOSTED') return;
     if (m.status === 'TRAINED' || m.status === 'HOSTING_FAILED') await this.start(project, m.version);
-    await this.hosting.get(`${project}/${m.version}`);
+    const key = `${project}/${m.version}`;
+    await this.hosting.get(key);
+    // Why it did not start (MODEL_CORRUPT, MODEL_INCOMPATIBLE) tells the caller more than "start it first".
+    const failed = this.hostingErrors.get(key);
+    if (failed && this.model(project, m.version).status === 'HOSTING_FAILED') throw failed;
   }
 
   private async host(project: string, version: string): Promise<void> {
+    const key = `${project}/${version}`;
     try {
       await this.engine.load(this.dir(project, version));
+      this.hostingErrors.delete(key);
       await this.update(project, version, { status: 'HOSTED', statusMessage: 'The model is running.' }, ['STARTING_HOSTING']);
     } catch (err) {
       this.log.warn({ err, project, version }, 'a model failed to start');
+      if (isAppError(err)) this.hostingErrors.set(key, err);
       // Also from HOSTED: after a restart a hosted model stays HOSTED while it reloads.
       await this.update(project, version, { status: 'HOSTING_FAILED', statusMessage: (err as Error).message.split('\n')[0] }, ['STARTING_HOSTING', 'HOSTED']);
     }

@@ -19,6 +19,8 @@ export interface RegistryOptions {
   maxProjects: number;
   /** Most entries one dataset holds (ServiceQuotaExceededException beyond it). */
   maxDatasetImages: number;
+  /** Most trainings one project may have running or waiting. */
+  maxQueuedTrainings: number;
   /** Which files dataset references may name. */
   files: FileAccess;
 }

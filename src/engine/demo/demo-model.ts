@@ -1,6 +1,8 @@
-import { access } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAppError } from '../../errors';
 import { readDataset } from '../dataset/folder';
+import { loadModel } from '../model/model-store';
 import { trainModel } from '../train';
 import { writeSegmentationDataset } from './synthetic';
 
@@ -14,11 +16,17 @@ export const DEMO_PROJECT = 'demo';
 
 export async function ensureDemoModel(dataDir: string, log: (line: string) => void = () => {}): Promise<string> {
   const modelDir = join(dataDir, 'projects', DEMO_PROJECT, 'models', '1');
+  // Checked whole (header, hashes, sizes), not only present: a damaged demo model was kept and
+  // every detection then failed with a misleading "start it first". It is ours to rebuild.
   try {
-    await access(join(modelDir, 'model.json'));
+    await loadModel(modelDir);
     return modelDir;
-  } catch {
-    // not trained yet
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    if (err.code !== 'MODEL_NOT_FOUND') {
+      log(`the demo model is damaged (${err.message}); training it again`);
+      await rm(modelDir, { recursive: true, force: true });
+    }
   }
   log('training the demo model from images made in code (once, a few seconds)...');
   const manifest = await writeSegmentationDataset(join(dataDir, 'demo-dataset'), 16, 8);

@@ -65,13 +65,13 @@ async function readFloats(path: string, expectedSha: string, what: string): Prom
   try {
     buf = await readFile(path);
   } catch (err) {
-    throw new AppError('MODEL_CORRUPT', `The model's ${what} file ${path} is missing.`, {}, { cause: err });
+    throw new AppError('MODEL_CORRUPT', `The model's ${what} file (${basename(path)}) is missing.`, {}, { cause: err });
   }
-  if (buf.byteLength % 4 !== 0) throw new AppError('MODEL_CORRUPT', `The model's ${what} file ${path} is truncated.`);
+  if (buf.byteLength % 4 !== 0) throw new AppError('MODEL_CORRUPT', `The model's ${what} file (${basename(path)}) is truncated.`);
   // Copy into an aligned buffer: Node may hand back a slice of its pool at any offset.
   const floats = new Float32Array(buf.byteLength / 4);
   new Uint8Array(floats.buffer).set(buf);
-  if (sha256(floats) !== expectedSha) throw new AppError('MODEL_CORRUPT', `The model's ${what} file ${path} does not match its recorded hash.`);
+  if (sha256(floats) !== expectedSha) throw new AppError('MODEL_CORRUPT', `The model's ${what} file (${basename(path)}) does not match its recorded hash.`);
   return floats;
 }
 
@@ -82,33 +82,33 @@ export async function loadModel(dir: string): Promise<ModelFiles> {
     raw = await readFile(headerPath, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new AppError('MODEL_NOT_FOUND', missing ? `No model at ${dir}.` : `The model at ${dir} cannot be read.`, {}, { cause: err });
+    throw new AppError('MODEL_NOT_FOUND', missing ? `No model is stored there (${HEADER} is missing).` : `The model cannot be read (${HEADER}).`, {}, { cause: err });
   }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw new AppError('MODEL_CORRUPT', `The model header ${headerPath} is not valid JSON.`, {}, { cause: err });
+    throw new AppError('MODEL_CORRUPT', `The model header (${HEADER}) is not valid JSON.`, {}, { cause: err });
   }
   const format = (json as { format?: unknown; formatVersion?: unknown }) ?? {};
-  if (format.format !== MODEL_FORMAT) throw new AppError('MODEL_INCOMPATIBLE', `${headerPath} is not a lookout-gateway model.`);
+  if (format.format !== MODEL_FORMAT) throw new AppError('MODEL_INCOMPATIBLE', `The model header (${HEADER}) is not a lookout-gateway model's.`);
   if (typeof format.formatVersion !== 'number' || !READABLE_FORMAT_VERSIONS.includes(format.formatVersion)) {
     const newer = typeof format.formatVersion === 'number' && format.formatVersion > MODEL_FORMAT_VERSION;
     throw new AppError(
       'MODEL_INCOMPATIBLE',
       newer
-        ? `The model at ${dir} has format version ${format.formatVersion}, made by a newer engine; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Upgrade the gateway or retrain the model.`
-        : `The model at ${dir} has format version ${String(format.formatVersion)}; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Retrain it.`,
+        ? `The model has format version ${format.formatVersion}, made by a newer engine; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Upgrade the gateway or retrain the model.`
+        : `The model has format version ${String(format.formatVersion)}; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Retrain it.`,
     );
   }
   const parsed = modelHeaderSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new AppError('MODEL_CORRUPT', `The model header ${headerPath} is invalid: ${problems}`);
+    throw new AppError('MODEL_CORRUPT', `The model header (${HEADER}) is invalid: ${problems}`);
   }
   const header = parsed.data;
   const bank = await readFloats(join(dir, BANK), header.scoring.bankSha256, 'memory bank');
-  if (bank.length !== header.scoring.bankRows * header.extractor.dims) throw new AppError('MODEL_CORRUPT', `The memory bank of ${dir} has the wrong size.`);
+  if (bank.length !== header.scoring.bankRows * header.extractor.dims) throw new AppError('MODEL_CORRUPT', 'The memory bank has the wrong size.');
   const prototypes = header.segmentation ? await readFloats(join(dir, PROTOTYPES), header.segmentation.prototypesSha256, 'class prototype') : null;
   return { header, bank, prototypes };
 }
