@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import type { DetectorBackend, ModelInfo } from './backends/backend';
 import type { ResultCache } from './cache/result-cache';
 import { detectionId } from './detection-id';
-import type { ImageInput } from './image-input';
+import { turnsImage, type ImageInput } from './image-input';
 import { SingleFlight } from './single-flight';
 
 /** What the cache keeps for a detection (the mask PNG is stored beside it). */
@@ -80,7 +80,7 @@ export class DetectionService {
     const model = await this.resolveModel(projectName, modelVersion);
     // Before the cache: a stopped model must not keep answering from its old results.
     if (model.status !== 'HOSTED') throw notRunning(model);
-    const id = detectionId(image.sha256, this.backend.id, model.projectName, model.version, model.createdAt, model.sensitivity);
+    const id = detectionId(image.sha256, this.backend.id, model.projectName, model.version, model.createdAt, model.sensitivity, turnsImage(image));
     const hit = await this.get(id);
     if (hit) return { detection: hit, cached: true };
     // The shared computation is not tied to any one caller's signal: one client going away must

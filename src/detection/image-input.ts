@@ -11,6 +11,18 @@ export interface ImageInput {
   bytes: Buffer;
   sha256: string;
   header: ImageHeader;
+  /**
+   * 'exif': judged as a browser shows it (EXIF orientation applied; GraphQL). 'stored': judged as
+   * its pixels are stored (the Lookout for Vision protocol, unchanged for existing clients).
+   */
+  orientation: OrientationMode;
+}
+
+export type OrientationMode = 'exif' | 'stored';
+
+/** Whether this image is judged differently from its stored pixels: only then does the mode change its result. */
+export function turnsImage(image: Pick<ImageInput, 'header' | 'orientation'>): boolean {
+  return image.orientation === 'exif' && (image.header.orientation ?? 1) > 1;
 }
 
 const MIME: Record<ImageHeader['format'], string> = { png: 'image/png', jpeg: 'image/jpeg' };
@@ -90,11 +102,11 @@ function tooLarge(maxBytes: number): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `The image is larger than ${maxBytes} bytes.`, { maxBytes });
 }
 
-export function checkImage(bytes: Buffer, sha256: string, declaredType: string | undefined, limits: ImageLimits): ImageInput {
+export function checkImage(bytes: Buffer, sha256: string, declaredType: string | undefined, limits: ImageLimits, orientation: OrientationMode): ImageInput {
   const header = readImageHeader(bytes, limits);
   const declared = (declaredType ?? '').split(';')[0].trim().toLowerCase();
   if (!NEUTRAL_TYPES.has(declared) && declared !== MIME[header.format]) {
     throw new AppError('INVALID_IMAGE', `The file was sent as ${declared} but is a ${header.format.toUpperCase()} image.`, { declaredType: declared });
   }
-  return { bytes, sha256, header };
+  return { bytes, sha256, header, orientation };
 }

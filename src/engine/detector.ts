@@ -33,6 +33,8 @@ export interface DetectionResult {
 export interface DetectOptions {
   /** 0-1; 0.5 decides at the calibrated threshold (calibration.ts: atSensitivity). By default the model's recorded one. */
   sensitivity?: number;
+  /** Apply the image's EXIF orientation before scoring (the GraphQL path); the mask then overlays the image as a browser shows it. */
+  autoOrient?: boolean;
 }
 
 export interface LoadOptions {
@@ -82,7 +84,7 @@ export class AnomalyModel {
   async detect(bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {
     const calibration = this.calibration(options.sensitivity);
     return this.queue.run(async () => {
-      const f = await imageFeatures(this.setup, bytes);
+      const f = await imageFeatures(this.setup, bytes, options.autoOrient);
       const scored = await scorePatches(this.index, f.features, this.setup);
       const { isAnomalous, confidence } = verdict(scored.score, calibration);
       const result: DetectionResult = {

@@ -36,8 +36,8 @@ export interface PatchScores {
   score: number;
 }
 
-export async function imageFeatures(setup: ScoringSetup, bytes: Uint8Array): Promise<ImageFeatures> {
-  const img = await decodeForModel(bytes, setup.input, setup.roi, setup.limits);
+export async function imageFeatures(setup: ScoringSetup, bytes: Uint8Array, autoOrient = false): Promise<ImageFeatures> {
+  const img = await decodeForModel(bytes, setup.input, setup.roi, setup.limits, autoOrient);
   const features = await setup.extractor.extract(img);
   return { features, header: img.header, roi: img.roi };
 }

@@ -29,7 +29,7 @@ function gatedBackend() {
   return { backend, release };
 }
 
-const image: ImageInput = { bytes: Buffer.from('x'), sha256: 'a'.repeat(64), header: { format: 'png', width: 64, height: 64 } };
+const image: ImageInput = { bytes: Buffer.from('x'), sha256: 'a'.repeat(64), header: { format: 'png', width: 64, height: 64 }, orientation: 'exif' };
 
 test('one caller giving up does not fail the others sharing the detection', async () => {
   const { backend, release } = gatedBackend();

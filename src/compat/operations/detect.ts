@@ -25,7 +25,7 @@ export const detectOperation: Operation = {
     // Unknown project and unknown model are told apart, as ResourceType says.
     req.projects.models.model(project, version);
     const { services } = req;
-    const image = checkImage(req.body, req.bodySha256, type, imageLimits(services.config));
+    const image = checkImage(req.body, req.bodySha256, type, imageLimits(services.config), 'stored');
     const { detection } = await services.detections.detect(image, project, version, req.signal);
     const result: Record<string, unknown> = { Source: { Type: 'direct' }, IsAnomalous: detection.isAnomalous, Confidence: detection.confidence };
     if (detection.anomalies) {

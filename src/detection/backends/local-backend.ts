@@ -8,7 +8,7 @@ import { modelNotFound } from '../../projects/resources';
 import { storageFailure } from '../../storage-health';
 import { writeFileAtomic } from '../../synced-write';
 import { notRunning } from '../detection-service';
-import type { ImageInput } from '../image-input';
+import { turnsImage, type ImageInput } from '../image-input';
 import type { BackendDetection, DetectorBackend, ModelInfo } from './backend';
 
 /**
@@ -68,7 +68,7 @@ export class LocalBackend implements DetectorBackend {
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
     if (model.status !== 'HOSTED') throw notRunning(model);
     try {
-      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal, { sensitivity: model.sensitivity });
+      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal, { sensitivity: model.sensitivity, autoOrient: turnsImage(image) });
       return { isAnomalous: r.isAnomalous, confidence: r.confidence, anomalies: r.anomalies, mask: r.mask };
     } catch (err) {
       if (isAppError(err) && err.code === 'MODEL_NOT_FOUND') throw modelNotFound(model.projectName, model.version);

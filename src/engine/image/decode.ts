@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { AppError, isAppError } from '../../errors';
-import { DEFAULT_IMAGE_LIMITS, readImageHeader, type ImageHeader, type ImageLimits } from './image-header';
+import { DEFAULT_IMAGE_LIMITS, orientedSize, readImageHeader, type ImageHeader, type ImageLimits } from './image-header';
 
 /** A rectangle: in pixels, or (as stored in models) in fractions of the image's width and height. */
 export interface Box {
@@ -26,8 +26,8 @@ sharp.cache(false);
  * (defence in depth against a header that lies), `failOn: 'warning'` turns a truncated or damaged
  * file into an error instead of a half-grey image, and only the first page is read.
  */
-function open(bytes: Uint8Array, limits: ImageLimits) {
-  return sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'warning', pages: 1 });
+function open(bytes: Uint8Array, limits: ImageLimits, autoOrient = false) {
+  return sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'warning', pages: 1, autoOrient });
 }
 
 /** Runs a libvips call, turning its errors into INVALID_IMAGE with the first line of its reason. */
@@ -64,11 +64,15 @@ export async function decodeForModel(
   /** Fractions of the image, so one region fits every input size. */
   roi: Box | null,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  /** Turn the image as its EXIF orientation says (as a browser shows it); the header then has the turned size. */
+  autoOrient = false,
 ): Promise<RgbImage & { header: ImageHeader; roi: Box }> {
-  const header = readImageHeader(bytes, limits);
+  const stored = readImageHeader(bytes, limits);
+  const turn = autoOrient && (stored.orientation ?? 1) > 1;
+  const header = turn ? { ...stored, ...orientedSize(stored) } : stored;
   const box = roiToPixels(roi, header);
   return decoding(async () => {
-    let pipeline = open(bytes, limits);
+    let pipeline = open(bytes, limits, turn);
     // Cropping only when there is a region keeps libvips' shrink-on-load for JPEGs, which
     // decodes at 1/2, 1/4 or 1/8 scale directly and is several times faster than a full decode.
     if (box.width !== header.width || box.height !== header.height) pipeline = pipeline.extract(box);

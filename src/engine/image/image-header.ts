@@ -10,8 +10,16 @@ export type ImageFormat = 'png' | 'jpeg';
 
 export interface ImageHeader {
   format: ImageFormat;
+  /** The stored pixel grid's size (before any EXIF orientation). */
   width: number;
   height: number;
+  /** EXIF orientation, 1-8 (1: as stored); JPEGs only, 1 when absent. */
+  orientation?: number;
+}
+
+/** The size a browser shows: EXIF orientations 5-8 turn the image a quarter. */
+export function orientedSize(h: ImageHeader): { width: number; height: number } {
+  return (h.orientation ?? 1) >= 5 ? { width: h.height, height: h.width } : { width: h.width, height: h.height };
 }
 
 export interface ImageLimits {
@@ -69,9 +77,10 @@ function pngSize(b: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** Walks JPEG segments up to the first start-of-frame marker, which carries the size. */
-function jpegSize(b: Uint8Array): { width: number; height: number } {
+/** Walks JPEG segments up to the first start-of-frame marker, which carries the size; notes the EXIF orientation on the way. */
+function jpegSize(b: Uint8Array): { width: number; height: number; orientation: number } {
   let i = 2;
+  let orientation = 1;
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) throw new AppError('INVALID_IMAGE', 'The JPEG file is corrupt (bad segment marker).');
     const marker = b[i + 1];
@@ -87,10 +96,34 @@ function jpegSize(b: Uint8Array): { width: number; height: number } {
     const isStartOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isStartOfFrame) {
       if (i + 9 > b.length) break;
-      return { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8] };
+      return { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8], orientation };
     }
+    if (marker === 0xe1) orientation = exifOrientation(b, i + 4, Math.min(b.length, i + 2 + length)) ?? orientation;
     if (marker === 0xda || marker === 0xd9) break; // scan data or end before any frame header
     i += 2 + length;
   }
   throw new AppError('INVALID_IMAGE', 'The JPEG file is truncated or has no frame header.');
+}
+
+/**
+ * The Orientation tag (0x0112) of IFD0 in an APP1 Exif segment spanning [start, end), or null.
+ * Every offset is checked against the segment: the bytes are untrusted.
+ */
+function exifOrientation(b: Uint8Array, start: number, end: number): number | null {
+  if (end - start < 14 || String.fromCharCode(b[start], b[start + 1], b[start + 2], b[start + 3]) !== 'Exif' || b[start + 4] !== 0 || b[start + 5] !== 0) return null;
+  const tiff = start + 6;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
+  if (!little && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return null;
+  const ifd = tiff + view.getUint32(tiff + 4, little);
+  if (ifd + 2 > end) return null;
+  const count = view.getUint16(ifd, little);
+  for (let k = 0; k < count; k++) {
+    const entry = ifd + 2 + k * 12;
+    if (entry + 12 > end) return null;
+    if (view.getUint16(entry, little) !== 0x0112) continue;
+    const value = view.getUint16(entry + 8, little);
+    return value >= 1 && value <= 8 ? value : null;
+  }
+  return null;
 }

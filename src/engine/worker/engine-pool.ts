@@ -62,7 +62,7 @@ export class EnginePool {
   }
 
   async detect(modelDir: string, bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {
-    const r = await this.queue.run(() => this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits, sensitivity: options.sensitivity }), signal);
+    const r = await this.queue.run(() => this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits, sensitivity: options.sensitivity, autoOrient: options.autoOrient }), signal);
     // Structured cloning turns Buffers into plain Uint8Arrays.
     if (r.mask) r.mask.png = Buffer.from(r.mask.png.buffer, r.mask.png.byteOffset, r.mask.png.byteLength);
     return r;

@@ -38,7 +38,7 @@ export default async function handle(task: EngineTask): Promise<Outcome<unknown>
     switch (task.op) {
       case 'detect': {
         const m = await model(task.modelDir, task.limits);
-        const r = await m.detect(task.bytes, undefined, { sensitivity: task.sensitivity });
+        const r = await m.detect(task.bytes, undefined, { sensitivity: task.sensitivity, autoOrient: task.autoOrient });
         return { ok: true, value: r };
       }
       case 'train': {

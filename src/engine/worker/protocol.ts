@@ -14,7 +14,7 @@ export interface WorkerConfig {
 }
 
 export type EngineTask =
-  | { op: 'detect'; modelDir: string; bytes: Uint8Array; limits: ImageLimits; sensitivity?: number }
+  | { op: 'detect'; modelDir: string; bytes: Uint8Array; limits: ImageLimits; sensitivity?: number; autoOrient?: boolean }
   | { op: 'train'; data: { train: Dataset; test?: Dataset | null }; outDir: string; options: Omit<TrainOptions, 'onProgress'>; progress?: MessagePort }
   | { op: 'load'; modelDir: string; limits: ImageLimits }
   | { op: 'unload'; modelDir: string };

@@ -23,7 +23,7 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
     throw uploadFailure(err, ctx);
   }
   const { bytes, sha256 } = read;
-  return checkImage(bytes, sha256, file.mimetype, imageLimits(config));
+  return checkImage(bytes, sha256, file.mimetype, imageLimits(config), 'exif');
 }
 
 /**
