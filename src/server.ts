@@ -20,6 +20,8 @@ import { maskRoute } from './masks/mask-route';
 export interface Gateway {
   apollo: ApolloServer<GraphQLContext>;
   httpServer: http.Server;
+  /** The request handler the server runs, for driving it in process (tests, fuzzing). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void;
   services: Services;
   /** Listens (port 0 picks a free one) and resolves to the bound port. */
   listen(port: number, host?: string): Promise<number>;
@@ -68,7 +70,7 @@ export async function createGateway(services: Services & { close(): Promise<void
   const compat = compatHandler(services);
   announceEndpoint(endpointMode(services), log);
 
-  httpServer.on('request', (req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const path = url.pathname;
     const reqLog = startRequestLog(log, req, res, path);
@@ -96,11 +98,13 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     });
-  });
+  };
+  httpServer.on('request', handle);
 
   return {
     apollo,
     httpServer,
+    handle,
     services,
     listen: (port, host = config.HOST) =>
       new Promise((resolve, reject) => {
