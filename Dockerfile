@@ -11,7 +11,9 @@ RUN npm run build
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production PORT=4000 DATA_DIR=/data
+# Production requires PUBLIC_BASE_URL (mask URLs are built on it): set it to the address clients
+# use; the default lets the image start as shipped for a local try.
+ENV NODE_ENV=production PORT=4000 DATA_DIR=/data PUBLIC_BASE_URL=http://localhost:4000
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
