@@ -78,7 +78,7 @@ function pngSize(b: Uint8Array): { width: number; height: number } {
 }
 
 /** Walks JPEG segments up to the first start-of-frame marker, which carries the size; notes the EXIF orientation on the way. */
-function jpegSize(b: Uint8Array): { width: number; height: number; orientation: number } {
+function jpegSize(b: Uint8Array): { width: number; height: number; orientation?: number } {
   let i = 2;
   let orientation = 1;
   while (i + 4 <= b.length) {
@@ -96,7 +96,8 @@ function jpegSize(b: Uint8Array): { width: number; height: number; orientation: 
     const isStartOfFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isStartOfFrame) {
       if (i + 9 > b.length) break;
-      return { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8], orientation };
+      const size = { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8] };
+      return orientation > 1 ? { ...size, orientation } : size;
     }
     if (marker === 0xe1) orientation = exifOrientation(b, i + 4, Math.min(b.length, i + 2 + length)) ?? orientation;
     if (marker === 0xda || marker === 0xd9) break; // scan data or end before any frame header

@@ -31,26 +31,29 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
  * that disconnects mid-file, a malformed part); left as they are they became masked 500s logged
  * as errors. A client that left is ABORTED (logged at info by the request log); a 4xx is theirs.
  */
+const BROKEN_FORM = /^(Unexpected end of (form|file)|Malformed part header|Multipart: Boundary not found)/;
+
 export function uploadFailure(err: unknown, ctx: GraphQLContext): unknown {
   if (isAppError(err)) return err;
   const message = (err as Error | null)?.message ?? '';
   if (ctx.signal?.aborted || /disconnected|aborted/i.test(message)) return new AppError('ABORTED', 'The client went away during the upload.');
   const status = (err as { status?: number } | null)?.status;
-  if (status && status >= 400 && status < 500) return new AppError('BAD_USER_INPUT', `The upload could not be read: ${message}`);
+  // busboy reports a malformed or truncated form with plain Errors (no status) and these words.
+  if ((status && status >= 400 && status < 500) || BROKEN_FORM.test(message)) return new AppError('BAD_USER_INPUT', `The upload could not be read: ${message}`);
   return err;
 }
 
 /**
  * The upload's stream. graphql-upload-minimal refuses a second stream of one file (a request
- * mapping one file to two variables) and an upload whose part failed with plain Errors, which
- * would reach the client as a masked 500; they are the client's mistake, with a reason.
+ * mapping one file to two variables) with a plain Error, which reached the client as a masked
+ * 500 and lost the whole response; it is the client's mistake, with a reason.
  */
 export function openUpload(file: FileUpload): ReturnType<FileUpload['createReadStream']> {
   try {
     return file.createReadStream();
   } catch (err) {
-    const why = /multiple times/.test((err as Error).message) ? 'the same file is used in two places of the request' : (err as Error).message;
-    throw new AppError('BAD_USER_INPUT', `The upload "${file.filename}" cannot be read: ${why}.`);
+    if (!/multiple times/.test((err as Error).message)) throw err;
+    throw new AppError('BAD_USER_INPUT', `The upload "${file.filename}" is used in two places of the request; send it once per variable.`);
   }
 }
 
