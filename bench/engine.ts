@@ -81,7 +81,11 @@ const SHIFT_SEED = 7;
 function folds(entries: DatasetEntry[]): DatasetEntry[][] {
   const rng = seededRng(SEED);
   const out: DatasetEntry[][] = Array.from({ length: FOLDS }, () => []);
-  for (const label of ['normal', 'anomaly'] as const) shuffled(entries.filter((e) => e.label === label), rng).forEach((e, i) => out[i % FOLDS].push(e));
+  for (const label of ['normal', 'anomaly'] as const)
+    shuffled(
+      entries.filter((e) => e.label === label),
+      rng,
+    ).forEach((e, i) => out[i % FOLDS].push(e));
   return out;
 }
 
@@ -97,7 +101,9 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
   const parts = folds(data.entries);
   const normal: number[] = [];
   const anomaly: number[] = [];
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   const detectMs: number[] = [];
   const backboneMs: number[] = [];
   const pixScores: Float32Array[] = [];
@@ -131,14 +137,20 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
       const seg = model.header.segmentation;
       if (seg && (e.label === 'normal' || e.mask)) {
         pixScores.push(pixelMap(r.anomalyMap, model.header.input).data);
-        pixLabels.push(e.mask ? (await readMaskLabels(await readFile(e.mask), e.mask, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0)) : new Uint8Array(model.header.input.width * model.header.input.height));
+        pixLabels.push(
+          e.mask
+            ? (await readMaskLabels(await readFile(e.mask), e.mask, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0))
+            : new Uint8Array(model.header.input.width * model.header.input.height),
+        );
       }
       if (seg && e.mask && r.mask) ious.push(await maskIou(r.mask.png, e.mask, seg.classes, r.image));
       if (e.label === 'normal') {
         for (const v of sessionVariations(shiftRng, { rotations: set.rotated, part: await foregroundBox(bytes) })) {
           const s = (await model.detect(await applyVariation(bytes, v))).score / model.header.threshold;
           shifted.push(s);
-          const kind = describe(v).replace(/ \(.*\)$/, '').replace(/rotation .*/, 'rotation');
+          const kind = describe(v)
+            .replace(/ \(.*\)$/, '')
+            .replace(/rotation .*/, 'rotation');
           shiftedByKind.set(kind, [...(shiftedByKind.get(kind) ?? []), s]);
         }
       }
@@ -176,7 +188,12 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
     f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
     precision,
     recall,
-    pixelAuroc: pixScores.length ? pixelAuroc(concatArrays(pixScores, (n) => new Float32Array(n)), concatArrays(pixLabels, (n) => new Uint8Array(n))) : null,
+    pixelAuroc: pixScores.length
+      ? pixelAuroc(
+          concatArrays(pixScores, (n) => new Float32Array(n)),
+          concatArrays(pixLabels, (n) => new Uint8Array(n)),
+        )
+      : null,
     maskIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null,
     shift: {
       images: shifted.length,
@@ -222,7 +239,9 @@ async function main() {
     rows.push(await benchDataset(set, options));
   }
   console.log('\nEngine benchmark: 4-fold stratified cross-validation, seed 42, pooled held-out scores');
-  console.log('dataset                  images  input     ROI      orient.     img AUROC  F1     P      R      px AUROC  mask IoU  shift FPR  shift AUROC  detect p50/p95 ms  backbone p50 ms  detect/backbone  train s (imgs)  model MB');
+  console.log(
+    'dataset                  images  input     ROI      orient.     img AUROC  F1     P      R      px AUROC  mask IoU  shift FPR  shift AUROC  detect p50/p95 ms  backbone p50 ms  detect/backbone  train s (imgs)  model MB',
+  );
   for (const r of rows) {
     console.log(
       [
@@ -248,7 +267,12 @@ async function main() {
     );
   }
   console.log('\nShift suite: false-positive rate at the model threshold, by kind of change');
-  for (const r of rows) console.log(`${r.dataset.padEnd(24)} ${Object.entries(r.shift.byKind).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')}`);
+  for (const r of rows)
+    console.log(
+      `${r.dataset.padEnd(24)} ${Object.entries(r.shift.byKind)
+        .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+        .join(', ')}`,
+    );
   console.log('\nTargets: image AUROC >= 0.99 cookies and aliens, >= 0.97 circuitboard; shift FPR <= 0.05; pixel AUROC >= 0.97 and mask IoU >= 0.5 cookies;');
   console.log('p50 detect <= 60 ms cookies (576x768), <= 150 ms circuitboard; training <= 30 s for 50 images; model <= 50 MB.');
   console.log(JSON.stringify(rows));

@@ -27,7 +27,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 10;
 const BOUNDARY = '----lookoutbench7d1f';
-const QUERY = 'mutation($f: Upload!){ detectAnomalies(input:{image:$f, projectName:"demo"}){ id isAnomalous confidence cached anomalies{ name pixelAnomaly{ totalPercentageArea } } anomalyMask{ url } } }';
+const QUERY =
+  'mutation($f: Upload!){ detectAnomalies(input:{image:$f, projectName:"demo"}){ id isAnomalous confidence cached anomalies{ name pixelAnomaly{ totalPercentageArea } } anomalyMask{ url } } }';
 
 /** The floor's schema has only these fields: the same request, minus anomalies and mask URL. */
 const FLOOR_QUERY = 'mutation($f: Upload!){ detectAnomalies(input:{image:$f, projectName:"demo"}){ id isAnomalous confidence cached } }';
@@ -43,7 +44,9 @@ function multipartBody(file: Buffer, query = QUERY): Buffer {
 }
 
 async function noisePng(side: number): Promise<Buffer> {
-  return sharp({ create: { width: side, height: side, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } }).png({ compressionLevel: 1 }).toBuffer();
+  return sharp({ create: { width: side, height: side, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
@@ -61,7 +64,12 @@ function start(script: string, env: Record<string, string>): Promise<{ child: Ch
 
 const MULTIPART_HEADERS = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' };
 
-async function run(url: string, body: Buffer, check: (body: string) => boolean, headers: Record<string, string> = MULTIPART_HEADERS): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+async function run(
+  url: string,
+  body: Buffer,
+  check: (body: string) => boolean,
+  headers: Record<string, string> = MULTIPART_HEADERS,
+): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   let bad = 0;
   const result = await autocannon({
     url,
@@ -77,7 +85,16 @@ async function run(url: string, body: Buffer, check: (body: string) => boolean, 
 
 async function signedHeaders(key: { accessKeyId: string; secretAccessKey: string }, port: number, path: string, body: Buffer): Promise<Record<string, string>> {
   const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'lookoutvision', sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path, query: {}, headers: { host: `127.0.0.1:${port}`, 'content-type': 'image/png' }, body });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    path,
+    query: {},
+    headers: { host: `127.0.0.1:${port}`, 'content-type': 'image/png' },
+    body,
+  });
   return signed.headers as Record<string, string>;
 }
 
@@ -90,7 +107,13 @@ function rssMb(pid: number): Promise<number> {
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-gw-'));
   const key = { accessKeyId: 'AKIABENCH00000000001', secretAccessKey: randomBytes(24).toString('hex') };
-  const env = { LFV_ACCESS_KEYS: `${key.accessKeyId}:${key.secretAccessKey}`, DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', CACHE_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`, MAX_UPLOAD_BYTES: String(8 * 1024 * 1024) };
+  const env = {
+    LFV_ACCESS_KEYS: `${key.accessKeyId}:${key.secretAccessKey}`,
+    DATA_DIR: dataDir,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    CACHE_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
+    MAX_UPLOAD_BYTES: String(8 * 1024 * 1024),
+  };
   // NODE_ENV=production as deployed (the Dockerfile sets it): graphql-js skips its development checks.
   const gw = await start(join(__dirname, 'servers', 'gateway-server.js'), { ...env, NODE_ENV: 'production' });
   const base = await start(join(__dirname, 'servers', 'busboy-baseline.js'), { NODE_ENV: 'production' });
@@ -103,7 +126,11 @@ async function main() {
     const baseUrl = `http://127.0.0.1:${base.port}/`;
     const floorUrl = `http://127.0.0.1:${floor.port}/graphql`;
     // Prime the cache so every measured request is a hit, and check the answer once.
-    const first = await fetch(gwUrl, { method: 'POST', body, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' } });
+    const first = await fetch(gwUrl, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' },
+    });
     const primed = (await first.json()) as { data?: { detectAnomalies?: { id: string } } };
     if (!primed.data?.detectAnomalies?.id) throw new Error(`priming failed: ${JSON.stringify(primed)}`);
     console.log(`image: ${png.length} bytes PNG; multipart body ${body.length} bytes; ${ROUNDS} rounds x ${SECONDS} s per variant, ${CONNECTIONS} connections`);
@@ -128,16 +155,27 @@ async function main() {
       b.push(await run(baseUrl, body, (t) => t.includes('sha256')));
       c.push(await run(floorUrl, floorBody, (t) => t.includes('"cached":true')));
       d.push(await run(lfvUrl, png, (t) => t.includes('DetectAnomalyResult'), lfvHeaders));
-      console.log(`round ${i + 1}: gateway ${a[i].rps.toFixed(0)} req/s, baseline ${b[i].rps.toFixed(0)} req/s, Apollo floor ${c[i].rps.toFixed(0)} req/s, protocol ${d[i].rps.toFixed(0)} req/s, ratio a/b ${(a[i].rps / b[i].rps).toFixed(2)}`);
+      console.log(
+        `round ${i + 1}: gateway ${a[i].rps.toFixed(0)} req/s, baseline ${b[i].rps.toFixed(0)} req/s, Apollo floor ${c[i].rps.toFixed(0)} req/s, protocol ${d[i].rps.toFixed(0)} req/s, ratio a/b ${(a[i].rps / b[i].rps).toFixed(2)}`,
+      );
     }
     const ratio = median(a.map((x, i) => x.rps / b[i].rps));
     console.log('\nvariant                          req/s   p50 ms  p99 ms  errors');
-    const row = (name: string, r: typeof a) => console.log(`${name.padEnd(32)} ${median(r.map((x) => x.rps)).toFixed(0).padStart(5)}   ${String(median(r.map((x) => x.p50))).padStart(6)}  ${String(median(r.map((x) => x.p99))).padStart(6)}  ${r.reduce((s, x) => s + x.errors, 0)}`);
+    const row = (name: string, r: typeof a) =>
+      console.log(
+        `${name.padEnd(32)} ${median(r.map((x) => x.rps))
+          .toFixed(0)
+          .padStart(
+            5,
+          )}   ${String(median(r.map((x) => x.p50))).padStart(6)}  ${String(median(r.map((x) => x.p99))).padStart(6)}  ${r.reduce((s, x) => s + x.errors, 0)}`,
+      );
     row('(a) gateway, cached detection', a);
     row('(b) node:http + busboy + sha256', b);
     row('(c) Apollo upload floor, hash only', c);
     row('(d) protocol DetectAnomalies, SigV4', d);
-    console.log(`ratio (a)/(b), median of rounds: ${ratio.toFixed(2)} (target >= 0.6); (c)/(b): ${median(c.map((x, i) => x.rps / b[i].rps)).toFixed(2)}; (a)/(c): ${median(a.map((x, i) => x.rps / c[i].rps)).toFixed(2)}; (d)/(b): ${median(d.map((x, i) => x.rps / b[i].rps)).toFixed(2)}`);
+    console.log(
+      `ratio (a)/(b), median of rounds: ${ratio.toFixed(2)} (target >= 0.6); (c)/(b): ${median(c.map((x, i) => x.rps / b[i].rps)).toFixed(2)}; (a)/(c): ${median(a.map((x, i) => x.rps / c[i].rps)).toFixed(2)}; (d)/(b): ${median(d.map((x, i) => x.rps / b[i].rps)).toFixed(2)}`,
+    );
 
     // RSS growth under 100 concurrent 4 MiB uploads (the same image: after the first, cache hits;
     // every upload is still read, bounded and hashed in full).
@@ -147,11 +185,19 @@ async function main() {
     let peak = before;
     const poll = setInterval(() => rssMb(gw.child.pid!).then((m) => (peak = Math.max(peak, m))), 20);
     const statuses = await Promise.all(
-      Array.from({ length: 100 }, () => fetch(gwUrl, { method: 'POST', body: bigBody, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' } }).then((r) => r.status)),
+      Array.from({ length: 100 }, () =>
+        fetch(gwUrl, {
+          method: 'POST',
+          body: bigBody,
+          headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' },
+        }).then((r) => r.status),
+      ),
     );
     clearInterval(poll);
     const ok = statuses.filter((s) => s === 200).length;
-    console.log(`\n100 concurrent uploads of ${(big.length / 1048576).toFixed(2)} MiB: ${ok} x 200; RSS ${before.toFixed(0)} MB -> peak ${peak.toFixed(0)} MB, growth ${(peak - before).toFixed(0)} MB (target <= 300 MB)`);
+    console.log(
+      `\n100 concurrent uploads of ${(big.length / 1048576).toFixed(2)} MiB: ${ok} x 200; RSS ${before.toFixed(0)} MB -> peak ${peak.toFixed(0)} MB, growth ${(peak - before).toFixed(0)} MB (target <= 300 MB)`,
+    );
   } finally {
     gw.child.kill('SIGTERM');
     base.child.kill('SIGTERM');

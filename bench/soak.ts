@@ -34,7 +34,10 @@ function body(image: Buffer): Buffer {
   ]);
 }
 
-const noise = (seed: number) => sharp({ create: { width: 256, height: 256, channels: 3, background: { r: seed % 255, g: 90, b: 60 }, noise: { type: 'gaussian', mean: 120, sigma: 30 } } }).png().toBuffer();
+const noise = (seed: number) =>
+  sharp({ create: { width: 256, height: 256, channels: 3, background: { r: seed % 255, g: 90, b: 60 }, noise: { type: 'gaussian', mean: 120, sigma: 30 } } })
+    .png()
+    .toBuffer();
 
 function quantile(xs: number[], q: number): number {
   if (!xs.length) return NaN;
@@ -72,7 +75,9 @@ function slowClient(url: string, image: Buffer, stop: () => boolean): Promise<vo
   const payload = body(image);
   return new Promise((resolve) => {
     const s = connect(Number(port), '127.0.0.1', () => {
-      s.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEY}\r\napollo-require-preflight: true\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${payload.length}\r\n\r\n`);
+      s.write(
+        `POST /graphql HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEY}\r\napollo-require-preflight: true\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${payload.length}\r\n\r\n`,
+      );
       let at = 0;
       const timer = setInterval(() => {
         if (stop() || s.destroyed || at >= payload.length) {
@@ -120,7 +125,11 @@ async function main(): Promise<void> {
       const t = performance.now();
       const at = phase;
       try {
-        const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true', 'x-api-key': KEY }, body: body(image) });
+        const res = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true', 'x-api-key': KEY },
+          body: body(image),
+        });
         const json = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
         if (res.status !== 200 || json.errors) {
           const code = json.errors?.[0]?.extensions?.code ?? String(res.status);
@@ -161,9 +170,13 @@ async function main(): Promise<void> {
   console.log('phase          detections  p50 ms   p99 ms   failures');
   for (const p of Object.keys(latencies) as Phase[]) {
     const l = latencies[p];
-    console.log(`${p.padEnd(14)} ${String(l.length).padStart(10)}  ${quantile(l, 0.5).toFixed(1).padStart(6)}  ${quantile(l, 0.99).toFixed(1).padStart(7)}   ${JSON.stringify(failures[p])}`);
+    console.log(
+      `${p.padEnd(14)} ${String(l.length).padStart(10)}  ${quantile(l, 0.5).toFixed(1).padStart(6)}  ${quantile(l, 0.99).toFixed(1).padStart(7)}   ${JSON.stringify(failures[p])}`,
+    );
   }
-  console.log(`/healthz       ${String(health.length).padStart(10)}  ${quantile(health, 0.5).toFixed(1).padStart(6)}  ${quantile(health, 0.99).toFixed(1).padStart(7)}`);
+  console.log(
+    `/healthz       ${String(health.length).padStart(10)}  ${quantile(health, 0.5).toFixed(1).padStart(6)}  ${quantile(health, 0.99).toFixed(1).padStart(7)}`,
+  );
   console.log(`RSS MB         start ${rss.start.toFixed(0)}, peak ${rss.peak.toFixed(0)}, end ${rss.end.toFixed(0)}`);
 }
 

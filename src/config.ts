@@ -1,7 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { isScope } from './auth/principal';
-import { parseBucketMap } from './projects/locations';
 
 /**
  * Configuration comes from the environment, is validated once at start-up with every problem
@@ -19,13 +18,18 @@ const keyPairs = (idPattern: RegExp, idRule: string, minSecret: number) =>
   z
     .string()
     .transform((v, ctx) => {
-      const keys = v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
-        const i = pair.indexOf(':');
-        return { id: i < 0 ? pair : pair.slice(0, i), secret: i < 0 ? '' : pair.slice(i + 1) };
-      });
+      const keys = v
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const i = pair.indexOf(':');
+          return { id: i < 0 ? pair : pair.slice(0, i), secret: i < 0 ? '' : pair.slice(i + 1) };
+        });
       for (const k of keys) {
         if (!idPattern.test(k.id)) ctx.addIssue({ code: 'custom', message: `key id "${k.id.slice(0, 32)}" must be ${idRule}` });
-        if (k.secret.length < minSecret) ctx.addIssue({ code: 'custom', message: `the secret of key "${k.id.slice(0, 32)}" must have at least ${minSecret} characters` });
+        if (k.secret.length < minSecret)
+          ctx.addIssue({ code: 'custom', message: `the secret of key "${k.id.slice(0, 32)}" must have at least ${minSecret} characters` });
       }
       if (!keys.length) ctx.addIssue({ code: 'custom', message: 'no keys given' });
       return keys;
@@ -36,23 +40,34 @@ const keyPairs = (idPattern: RegExp, idRule: string, minSecret: number) =>
 const maskKeys = keyPairs(/^[A-Za-z0-9_-]{1,32}$/, '1-32 letters, digits, _ or -', 32);
 
 /** Who may call the Lookout for Vision endpoint: `ACCESS_KEY_ID:secret`, as the SDKs are given them. */
-const accessKeys = keyPairs(/^[A-Za-z0-9]{4,128}$/, '4-128 letters or digits', 16).transform((keys) => keys?.map((k) => ({ accessKeyId: k.id, secret: k.secret })));
+const accessKeys = keyPairs(/^[A-Za-z0-9]{4,128}$/, '4-128 letters or digits', 16).transform((keys) =>
+  keys?.map((k) => ({ accessKeyId: k.id, secret: k.secret })),
+);
 
 /** GraphQL API keys: `name:secret:scope+scope`, comma separated; secrets of 32+ characters. */
 const apiKeys = z
   .string()
   .transform((v, ctx) => {
-    const keys = v.split(',').map((k) => k.trim()).filter(Boolean).map((text) => {
-      // Scopes hold colons themselves (detect:line-3), so only the first two separate fields.
-      const [name = '', secret = '', ...scopes] = text.split(':');
-      return { name, secret, scopes: scopes.join(':').split('+').filter(Boolean) };
-    });
+    const keys = v
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((text) => {
+        // Scopes hold colons themselves (detect:line-3), so only the first two separate fields.
+        const [name = '', secret = '', ...scopes] = text.split(':');
+        return { name, secret, scopes: scopes.join(':').split('+').filter(Boolean) };
+      });
     for (const k of keys) {
       const id = k.name.slice(0, 32);
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k.name)) ctx.addIssue({ code: 'custom', message: `key name "${id}" must be 1-64 letters, digits, _, . or -` });
       if (k.secret.length < 32) ctx.addIssue({ code: 'custom', message: `the secret of key "${id}" must have at least 32 characters` });
       if (!k.scopes.length) ctx.addIssue({ code: 'custom', message: `key "${id}" must be name:secret:scope+scope` });
-      for (const scope of k.scopes) if (!isScope(scope)) ctx.addIssue({ code: 'custom', message: `key "${id}" has the unknown scope "${scope.slice(0, 64)}" (admin, router, detect:<project>, read:<project>, detect:* or read:*)` });
+      for (const scope of k.scopes)
+        if (!isScope(scope))
+          ctx.addIssue({
+            code: 'custom',
+            message: `key "${id}" has the unknown scope "${scope.slice(0, 64)}" (admin, router, detect:<project>, read:<project>, detect:* or read:*)`,
+          });
     }
     if (new Set(keys.map((k) => k.name)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'key names must be unique' });
     return keys.map(({ name, secret, scopes }) => ({ name, secret, scopes }));
@@ -73,7 +88,10 @@ const bucketMap = z
 const folderList = z
   .string()
   .transform((v, ctx) => {
-    const folders = v.split(',').map((f) => f.trim()).filter(Boolean);
+    const folders = v
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     for (const f of folders) if (!isAbsolute(f)) ctx.addIssue({ code: 'custom', message: `"${f.slice(0, 200)}" must be an absolute folder` });
     return folders;
   })
@@ -115,7 +133,10 @@ const schema = z
     /** Train and serve the demo model at start-up (local backend). */
     DEMO_MODEL: z.stringbool().default(true),
     /** Redis for the result cache and cross-replica single-flight; unset: in-process memory. */
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
     CACHE_KEY_PREFIX: z.string().max(64).default('lookout:'),
     CACHE_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
     /** Bound of the in-memory cache (results and masks), in bytes. */
@@ -129,7 +150,10 @@ const schema = z
     /** The `lookoutvision` backend: any endpoint speaking the service's protocol (unset: AWS). */
     LOOKOUTVISION_ENDPOINT: z.url().optional(),
     /** Region for signing and for the AWS endpoint; falls back to the SDK's AWS_REGION. */
-    LOOKOUTVISION_REGION: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    LOOKOUTVISION_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .optional(),
     LOOKOUTVISION_CONNECT_TIMEOUT_MS: int(2_000, 100, 60_000),
     LOOKOUTVISION_REQUEST_TIMEOUT_MS: int(10_000, 100, 300_000),
     LOOKOUTVISION_MAX_ATTEMPTS: int(3, 1, 10),
@@ -141,8 +165,14 @@ const schema = z
     /** The gateway's own Lookout for Vision endpoint (/2020-11-20/): who may call it. */
     LFV_ACCESS_KEYS: accessKeys,
     /** Region and account in the ARNs the endpoint hands out. */
-    LFV_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
-    LFV_ACCOUNT_ID: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000'),
+    LFV_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .default('us-east-1'),
+    LFV_ACCOUNT_ID: z
+      .string()
+      .regex(/^[0-9]{12}$/, 'must be 12 digits')
+      .default('000000000000'),
     /** Most projects the gateway keeps (ServiceQuotaExceededException beyond). */
     MAX_PROJECTS: int(100, 1, 100_000),
     /** Most trainings one project may have running or waiting. */
@@ -157,7 +187,10 @@ const schema = z
     S3_BUCKETS: bucketMap,
     /** An S3-compatible endpoint for buckets S3_BUCKETS does not map (credentials: the AWS chain). */
     S3_ENDPOINT: z.url().optional(),
-    S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
+    S3_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .default('us-east-1'),
     S3_FORCE_PATH_STYLE: z.stringbool().default(true),
     /** Limits on a GraphQL document's size and shape (graphql-armor). */
     GRAPHQL_MAX_TOKENS: int(2_000, 100, 1_000_000),
@@ -178,8 +211,10 @@ const schema = z
     const jwt = [c.JWKS_URL, c.JWT_ISSUER, c.JWT_AUDIENCE].filter(Boolean).length;
     if (jwt && jwt < 3) ctx.addIssue({ code: 'custom', path: ['JWKS_URL'], message: 'JWKS_URL, JWT_ISSUER and JWT_AUDIENCE go together' });
     // Mask URLs built from a client's Host header would point wherever that client says.
-    if (c.NODE_ENV === 'production' && !c.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required in production (mask URLs are built on it, never on the Host header)' });
-    if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
+    if (c.NODE_ENV === 'production' && !c.PUBLIC_BASE_URL)
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required in production (mask URLs are built on it, never on the Host header)' });
+    if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });
     if (c.BACKEND === 'lookoutvision' && !c.LOOKOUTVISION_REGION && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['LOOKOUTVISION_REGION'], message: 'BACKEND=lookoutvision needs LOOKOUTVISION_REGION or AWS_REGION' });
@@ -188,6 +223,23 @@ const schema = z
 
 export type Config = Readonly<z.infer<typeof schema> & { GRAPHIQL: boolean }>;
 
+/** Parses `bucket=/folder,other=/folder2` (the S3_BUCKETS setting). */
+function parseBucketMap(text: string): { map: Record<string, string>; problems: string[] } {
+  const map: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const i = pair.indexOf('=');
+    const bucket = pair.slice(0, i);
+    const folder = pair.slice(i + 1);
+    if (i < 1 || !/^[0-9A-Za-z.\-_]{3,63}$/.test(bucket)) problems.push(`"${pair}" must be bucket=folder with a 3-63 character bucket name`);
+    else if (!folder) problems.push(`bucket "${bucket}" has no folder`);
+    else map[bucket] = folder;
+  }
+  return { map, problems };
+}
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -36,7 +36,11 @@ export const ERROR_CODES = {
   // answers with; the SDKs treat InvalidSignatureException as a clock-skew hint and retry once.
   MISSING_AUTHENTICATION: { status: 403, aws: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
   UNKNOWN_ACCESS_KEY: { status: 403, aws: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
-  INVALID_SIGNATURE: { status: 403, aws: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' },
+  INVALID_SIGNATURE: {
+    status: 403,
+    aws: 'InvalidSignatureException',
+    message: 'The request signature we calculated does not match the signature you provided.',
+  },
   NOT_SUPPORTED: { status: 501, aws: 'AccessDeniedException', message: 'This gateway does not offer that.' },
   UNKNOWN_OPERATION: { status: 404, aws: 'UnknownOperationException', message: 'No operation answers this method and path.' },
   ENDPOINT_DISABLED: { status: 403, aws: 'AccessDeniedException', message: 'The Lookout for Vision endpoint is off.' },

@@ -15,7 +15,7 @@ import { graphqlHandler } from './http/graphql-handler';
 import { healthz, readyz } from './http/health';
 import { startRequestLog } from './http/request-log';
 import { sendJson } from './http/respond';
-import { maskRoute } from './masks/mask-route';
+import { maskRoute } from './http/mask-route';
 
 export interface Gateway {
   apollo: ApolloServer<GraphQLContext>;
@@ -40,7 +40,11 @@ export async function createGateway(services: Services & { close(): Promise<void
   const { config, log } = services;
   // Node's defaults let a client take 60 s over its headers and 300 s over its body, checked every
   // 30 s; a few slow clients could hold every connection. Checked every second here.
-  const httpServer = http.createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 });
+  const httpServer = http.createServer({
+    headersTimeout: config.HEADERS_TIMEOUT_MS,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: 1000,
+  });
   const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
@@ -77,7 +81,8 @@ export async function createGateway(services: Services & { close(): Promise<void
     const route = async (): Promise<void> => {
       if (path === '/graphql') return graphql(req, res, url.search, reqLog);
       if (path.startsWith(COMPAT_PREFIX)) return compat(req, res, url, reqLog);
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, req, res);
       const mask = MASK_PATH.exec(path);

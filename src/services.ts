@@ -53,7 +53,11 @@ export async function createServices(
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
     const store = new ProjectStore(dataDir);
     await store.load();
-    const buckets = new Buckets(config.S3_BUCKETS, dataDir, config.S3_ENDPOINT ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE }) : null);
+    const buckets = new Buckets(
+      config.S3_BUCKETS,
+      dataDir,
+      config.S3_ENDPOINT ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE }) : null,
+    );
     const registry = new ProjectRegistry(store, {
       scope: { region: config.LFV_REGION, accountId: config.LFV_ACCOUNT_ID },
       buckets,
@@ -61,7 +65,10 @@ export async function createServices(
       maxDatasetImages: config.MAX_DATASET_IMAGES,
       maxQueuedTrainings: config.MAX_QUEUED_TRAININGS,
       // Images uploaded through GraphQL live under projects/; everything else comes from a bucket or a named root.
-      files: Object.freeze({ roots: Object.freeze([join(dataDir, 'projects'), ...buckets.roots(), ...config.DATASET_ROOTS.map((f) => resolve(f))]), maxBytes: config.DATASET_MAX_FILE_BYTES }),
+      files: Object.freeze({
+        roots: Object.freeze([join(dataDir, 'projects'), ...buckets.roots(), ...config.DATASET_ROOTS.map((f) => resolve(f))]),
+        maxBytes: config.DATASET_MAX_FILE_BYTES,
+      }),
     });
     const models = new ModelLifecycle(registry, pool, log);
     await models.recover();
@@ -106,12 +113,19 @@ export async function createServices(
 
 /** Who may call GraphQL, said once at start-up: an open gateway should never be a surprise. */
 function announceAccess(config: Config, log: Logger): void {
-  const credentials = [config.API_KEYS?.length ? `${config.API_KEYS.length} API key(s)` : null, config.JWKS_URL ? `JWTs from ${config.JWT_ISSUER}` : null, config.GRAPHQL_ADMIN_TOKEN ? 'GRAPHQL_ADMIN_TOKEN' : null].filter(Boolean);
+  const credentials = [
+    config.API_KEYS?.length ? `${config.API_KEYS.length} API key(s)` : null,
+    config.JWKS_URL ? `JWTs from ${config.JWT_ISSUER}` : null,
+    config.GRAPHQL_ADMIN_TOKEN ? 'GRAPHQL_ADMIN_TOKEN' : null,
+  ].filter(Boolean);
   if (config.NODE_ENV === 'production') {
-    if (!credentials.length) log.warn('GraphQL has no credentials configured (API_KEYS, JWKS_URL, GRAPHQL_ADMIN_TOKEN): in production every GraphQL call is refused until one is set');
+    if (!credentials.length)
+      log.warn('GraphQL has no credentials configured (API_KEYS, JWKS_URL, GRAPHQL_ADMIN_TOKEN): in production every GraphQL call is refused until one is set');
     else log.info({ credentials }, 'GraphQL calls need a credential');
   } else if (!credentials.length) {
-    log.warn('GraphQL is OPEN: development mode with no credentials configured, so anyone who reaches this port may detect, read and manage models. Set API_KEYS (or NODE_ENV=production) before exposing it.');
+    log.warn(
+      'GraphQL is OPEN: development mode with no credentials configured, so anyone who reaches this port may detect, read and manage models. Set API_KEYS (or NODE_ENV=production) before exposing it.',
+    );
   } else log.warn({ credentials }, 'GraphQL detection and reads are open to anonymous callers in development; management needs an admin credential');
   if (!config.PUBLIC_BASE_URL) log.warn("PUBLIC_BASE_URL is not set: mask URLs are built on each request's Host header (development only)");
 }

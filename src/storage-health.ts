@@ -24,5 +24,10 @@ export function storageError(err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (!code || !FULL.has(code)) return err;
   failing ??= { since: Date.now(), code };
-  return new AppError('STORAGE_FULL', `The gateway cannot write: its storage is full (${code}). Nothing was changed; free space and retry.`, {}, { cause: err });
+  return new AppError(
+    'STORAGE_FULL',
+    `The gateway cannot write: its storage is full (${code}). Nothing was changed; free space and retry.`,
+    {},
+    { cause: err },
+  );
 }

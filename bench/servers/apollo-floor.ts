@@ -37,7 +37,10 @@ async function main() {
     const body = await processRequest(req, res, { maxFileSize: 8 << 20, maxFiles: 1 });
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    const r = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: '', body }, context: async () => ({}) });
+    const r = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: '', body },
+      context: async () => ({}),
+    });
     for (const [k, v] of r.headers) res.setHeader(k, v);
     res.statusCode = r.status ?? 200;
     res.end(r.body.kind === 'complete' ? r.body.string : '');

@@ -34,7 +34,12 @@ export class JwtVerifier {
       if (err instanceof errors.JWKSTimeout || (err instanceof Error && /fetch failed|ECONNREFUSED/.test(err.message))) {
         throw new AppError('UPSTREAM_ERROR', 'The key set (JWKS_URL) that verifies tokens cannot be reached.', {}, { cause: err });
       }
-      const why = err instanceof errors.JWTExpired ? 'it has expired' : err instanceof errors.JWTClaimValidationFailed ? `its "${err.claim}" claim is not accepted` : 'it is not valid';
+      const why =
+        err instanceof errors.JWTExpired
+          ? 'it has expired'
+          : err instanceof errors.JWTClaimValidationFailed
+            ? `its "${err.claim}" claim is not accepted`
+            : 'it is not valid';
       throw new AppError('UNAUTHENTICATED', `The bearer token was refused: ${why}.`, {}, { cause: err });
     }
     return Object.freeze({ name: String(payload.sub ?? 'jwt'), kind: 'jwt' as const, scopes: new Set(scopesOf(payload)) });

@@ -43,11 +43,18 @@ export function isOperator(p: Principal | null): boolean {
 
 export function requireOnProject(p: Principal | null, action: ProjectAction, project: string): void {
   if (mayOnProject(p, action, project)) return;
-  throw new AppError('FORBIDDEN', `This credential may not ${action} in project "${project.slice(0, 255)}" (it needs the scope ${action}:${project.slice(0, 255)}, ${action}:* or admin).`, { requiredScope: `${action}:${project.slice(0, 255)}` });
+  throw new AppError(
+    'FORBIDDEN',
+    `This credential may not ${action} in project "${project.slice(0, 255)}" (it needs the scope ${action}:${project.slice(0, 255)}, ${action}:* or admin).`,
+    { requiredScope: `${action}:${project.slice(0, 255)}` },
+  );
 }
 
 export function requireAdminScope(p: Principal | null): void {
-  if (!isAdmin(p)) throw new AppError('FORBIDDEN', 'This needs a credential with the admin scope (an API key with admin, or GRAPHQL_ADMIN_TOKEN).', { requiredScope: 'admin' });
+  if (!isAdmin(p))
+    throw new AppError('FORBIDDEN', 'This needs a credential with the admin scope (an API key with admin, or GRAPHQL_ADMIN_TOKEN).', {
+      requiredScope: 'admin',
+    });
 }
 
 const SCOPE = /^(admin|router|(detect|read):(\*|[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}))$/;

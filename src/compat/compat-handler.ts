@@ -20,7 +20,17 @@ const OPERATIONS: Operation[] = [...projectOperations, ...datasetOperations, ...
 /** JSON bodies of every operation but UpdateDatasetEntries are small. */
 const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Operations that take `X-Amzn-Client-Token`, as the service model lists them. */
-const TOKENED = new Set(['CreateProject', 'DeleteProject', 'CreateDataset', 'DeleteDataset', 'UpdateDatasetEntries', 'CreateModel', 'DeleteModel', 'StartModel', 'StopModel']);
+const TOKENED = new Set([
+  'CreateProject',
+  'DeleteProject',
+  'CreateDataset',
+  'DeleteDataset',
+  'UpdateDatasetEntries',
+  'CreateModel',
+  'DeleteModel',
+  'StartModel',
+  'StopModel',
+]);
 
 export type EndpointMode = { on: true; anonymous: boolean } | { on: false; why: string };
 
@@ -29,7 +39,8 @@ export function endpointMode(services: Services): EndpointMode {
   const { config } = services;
   if (!services.projects) return { on: false, why: `BACKEND=${config.BACKEND}: the endpoint serves the embedded engine's projects only (BACKEND=local).` };
   if (config.LFV_ACCESS_KEYS) return { on: true, anonymous: false };
-  if (config.NODE_ENV === 'production') return { on: false, why: 'NODE_ENV=production and LFV_ACCESS_KEYS is not set: anonymous access is refused in production.' };
+  if (config.NODE_ENV === 'production')
+    return { on: false, why: 'NODE_ENV=production and LFV_ACCESS_KEYS is not set: anonymous access is refused in production.' };
   return { on: true, anonymous: true };
 }
 
@@ -76,14 +87,31 @@ export function compatHandler(services: Services) {
       const bodySha256 = createHash('sha256').update(body).digest('hex');
       if (!mode.anonymous) {
         const path = (req.url ?? '/').split('?')[0];
-        await verifySigV4({ method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body, bodySha256 }, services.config.LFV_ACCESS_KEYS ?? []);
+        await verifySigV4(
+          { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body, bodySha256 },
+          services.config.LFV_ACCESS_KEYS ?? [],
+        );
       }
-      const request: OperationRequest = { labels, query: url.searchParams, headers: req.headers, body, bodySha256, services, projects: services.projects!, scope, signal: abort.signal };
+      const request: OperationRequest = {
+        labels,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        bodySha256,
+        services,
+        projects: services.projects!,
+        scope,
+        signal: abort.signal,
+      };
       const run = async () => ({ status: op.status, body: await op.handle(request) });
       const rawToken = req.headers['x-amzn-client-token'];
       const token = TOKENED.has(op.name) && typeof rawToken === 'string' ? check(clientToken, rawToken, 'clientToken') : undefined;
       const params = { labels, body: bodySha256 };
-      const resource = labels.modelVersion ? { type: 'MODEL', id: `${labels.projectName}/${labels.modelVersion}` } : labels.datasetType ? { type: 'DATASET', id: `${labels.projectName}/${labels.datasetType}` } : { type: 'PROJECT', id: labels.projectName ?? '' };
+      const resource = labels.modelVersion
+        ? { type: 'MODEL', id: `${labels.projectName}/${labels.modelVersion}` }
+        : labels.datasetType
+          ? { type: 'DATASET', id: `${labels.projectName}/${labels.datasetType}` }
+          : { type: 'PROJECT', id: labels.projectName ?? '' };
       const reply = await services.projects!.idempotency.run(op.name, token, params, resource, run);
       sendAws(res, requestId, reply.status, reply.body);
     } catch (err) {
@@ -98,7 +126,8 @@ async function readBody(req: IncomingMessage, limit: number, res: ServerResponse
   } catch (err) {
     // The rest of an oversized body is not read; the connection cannot be reused after it.
     res.setHeader('connection', 'close');
-    if ((err as { type?: string }).type === 'entity.too.large') throw new AppError('BAD_USER_INPUT', `The request body is larger than ${limit} bytes.`, { maxBytes: limit });
+    if ((err as { type?: string }).type === 'entity.too.large')
+      throw new AppError('BAD_USER_INPUT', `The request body is larger than ${limit} bytes.`, { maxBytes: limit });
     throw new AppError('BAD_USER_INPUT', 'The request body could not be read.');
   }
 }

@@ -8,7 +8,8 @@ import { AppError } from '../errors';
  */
 
 const pattern = (re: RegExp, source: string) => (s: z.ZodString) => s.regex(re, `Member must satisfy regular expression pattern: ${source}`);
-const len = (min: number, max: number) => z.string().min(min, `Member must have length greater than or equal to ${min}`).max(max, `Member must have length less than or equal to ${max}`);
+const len = (min: number, max: number) =>
+  z.string().min(min, `Member must have length greater than or equal to ${min}`).max(max, `Member must have length less than or equal to ${max}`);
 
 export const projectName = pattern(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, '[a-zA-Z0-9][a-zA-Z0-9_\\-]*')(len(1, 255));
 export const modelVersion = pattern(/^([1-9][0-9]*|latest)$/, '([1-9][0-9]*|latest)')(len(1, 10));
@@ -28,29 +29,31 @@ const inferenceUnits = z.number().int('Member must be an integer').min(1, 'Membe
 
 export const createProjectBody = z.object({ ProjectName: projectName });
 
-export const createDatasetBody = z
-  .object({
-    DatasetType: datasetType,
-    DatasetSource: z.object({ GroundTruthManifest: z.object({ S3Object: z.object({ Bucket: bucket, Key: objectKey, VersionId: len(1, 1024).optional() }) }) }).optional(),
-  })
-  ;
+export const createDatasetBody = z.object({
+  DatasetType: datasetType,
+  DatasetSource: z
+    .object({ GroundTruthManifest: z.object({ S3Object: z.object({ Bucket: bucket, Key: objectKey, VersionId: len(1, 1024).optional() }) }) })
+    .optional(),
+});
 
 export const updateEntriesBody = z.object({ Changes: z.string().min(1, 'Member must have length greater than or equal to 1') });
 
-export const createModelBody = z
-  .object({
-    Description: pattern(/^[0-9A-Za-z.\-_]*$/, '[0-9A-Za-z\\.\\-_]*')(len(1, 500)).optional(),
-    OutputConfig: z.object({ S3Location: z.object({ Bucket: bucket, Prefix: keyPrefix.optional() }) }),
-    KmsKeyId: pattern(/^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$/, '^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$')(len(1, 2048)).optional(),
-    Tags: tagList.optional(),
-  })
-  ;
+export const createModelBody = z.object({
+  Description: pattern(/^[0-9A-Za-z.\-_]*$/, '[0-9A-Za-z\\.\\-_]*')(len(1, 500)).optional(),
+  OutputConfig: z.object({ S3Location: z.object({ Bucket: bucket, Prefix: keyPrefix.optional() }) }),
+  KmsKeyId: pattern(/^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$/, '^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$')(len(1, 2048)).optional(),
+  Tags: tagList.optional(),
+});
 
 export const startModelBody = z.object({ MinInferenceUnits: inferenceUnits, MaxInferenceUnits: inferenceUnits.optional() });
 export const tagResourceBody = z.object({ Tags: tagList });
 
 /** Query members. */
-export const maxResults = z.coerce.number().int('Member must be an integer').min(1, 'Member must have value greater than or equal to 1').max(100, 'Member must have value less than or equal to 100');
+export const maxResults = z.coerce
+  .number()
+  .int('Member must be an integer')
+  .min(1, 'Member must have value greater than or equal to 1')
+  .max(100, 'Member must have value less than or equal to 100');
 export const nextToken = pattern(/^[a-zA-Z0-9/+=]{0,2048}$/, '^[a-zA-Z0-9\\/\\+\\=]{0,2048}$')(len(0, 2048));
 export const booleanQuery = z.enum(['true', 'false'], 'Member must be true or false').transform((v) => v === 'true');
 export const anomalyClass = pattern(/^(normal|anomaly)$/, '(normal|anomaly)')(len(1, 10)).transform((v) => v as 'normal' | 'anomaly');

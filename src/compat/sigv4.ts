@@ -27,7 +27,8 @@ export interface SignedRequest {
   bodySha256?: string;
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
 /** How far a request's clock may be from ours, as AWS allows. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const SERVICE = 'lookoutvision';
@@ -42,7 +43,11 @@ function parseAmzDate(text: string): Date | null {
   return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : null;
 }
 
-const amzDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 export async function verifySigV4(req: SignedRequest, keys: readonly AccessKey[], now = new Date()): Promise<{ accessKeyId: string }> {
   const auth = header(req, 'authorization');
@@ -60,10 +65,22 @@ export async function verifySigV4(req: SignedRequest, keys: readonly AccessKey[]
   const dateText = header(req, 'x-amz-date') ?? '';
   const date = parseAmzDate(dateText);
   if (!date) throw new AppError('INVALID_SIGNATURE', 'The request must carry an X-Amz-Date header (yyyyMMddTHHmmssZ).');
-  if (!dateText.startsWith(scopeDate)) throw new AppError('INVALID_SIGNATURE', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${dateText.slice(0, 8)}'.`);
+  if (!dateText.startsWith(scopeDate))
+    throw new AppError(
+      'INVALID_SIGNATURE',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${dateText.slice(0, 8)}'.`,
+    );
   const skew = date.getTime() - now.getTime();
-  if (skew < -MAX_SKEW_MS) throw new AppError('INVALID_SIGNATURE', `Signature expired: ${dateText} is now earlier than ${amzDate(new Date(now.getTime() - MAX_SKEW_MS))} (${amzDate(now)} - 15 min.)`);
-  if (skew > MAX_SKEW_MS) throw new AppError('INVALID_SIGNATURE', `Signature not yet current: ${dateText} is still later than ${amzDate(new Date(now.getTime() + MAX_SKEW_MS))} (${amzDate(now)} + 15 min.)`);
+  if (skew < -MAX_SKEW_MS)
+    throw new AppError(
+      'INVALID_SIGNATURE',
+      `Signature expired: ${dateText} is now earlier than ${amzDate(new Date(now.getTime() - MAX_SKEW_MS))} (${amzDate(now)} - 15 min.)`,
+    );
+  if (skew > MAX_SKEW_MS)
+    throw new AppError(
+      'INVALID_SIGNATURE',
+      `Signature not yet current: ${dateText} is still later than ${amzDate(new Date(now.getTime() + MAX_SKEW_MS))} (${amzDate(now)} + 15 min.)`,
+    );
 
   const signed = signedList.split(';');
   if (!signed.includes('host')) throw new AppError('INVALID_SIGNATURE', "'Host' must be a signed header.");
@@ -76,21 +93,39 @@ export async function verifySigV4(req: SignedRequest, keys: readonly AccessKey[]
   // A client that states the payload hash signs that statement, not the body: hold it to it.
   const bodyHash = req.bodySha256 ?? createHash('sha256').update(req.body).digest('hex');
   const stated = header(req, 'x-amz-content-sha256');
-  if (stated !== undefined && stated !== bodyHash) throw new AppError('INVALID_SIGNATURE', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  if (stated !== undefined && stated !== bodyHash)
+    throw new AppError('INVALID_SIGNATURE', "The provided 'x-amz-content-sha256' header does not match what was computed.");
 
   const query: Record<string, string | string[]> = {};
   for (const [k, v] of req.query) {
     const had = query[k];
     query[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
   }
-  const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey: key.secret }, region, service: SERVICE, sha256: Hash.bind(null, 'sha256'), applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey: key.secret },
+    region,
+    service: SERVICE,
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: false,
+  });
   const expected = await signer.sign(
-    { method: req.method, protocol: 'https:', hostname: headers.host, path: req.path, query, headers: { ...headers, 'x-amz-content-sha256': bodyHash }, body: req.body },
+    {
+      method: req.method,
+      protocol: 'https:',
+      hostname: headers.host,
+      path: req.path,
+      query,
+      headers: { ...headers, 'x-amz-content-sha256': bodyHash },
+      body: req.body,
+    },
     { signingDate: date, signableHeaders: new Set(signed), unsignableHeaders: new Set(['x-amz-content-sha256'].filter((h) => !signed.includes(h))) },
   );
   const got = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? '';
   if (!timingSafeEqual(Buffer.from(got, 'hex'), Buffer.from(signature, 'hex'))) {
-    throw new AppError('INVALID_SIGNATURE', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+    throw new AppError(
+      'INVALID_SIGNATURE',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
   }
   return { accessKeyId };
 }

@@ -11,7 +11,15 @@ import { createHash } from 'node:crypto';
  * share an entry whose pixels, verdict or mask differ. Defaults add nothing, so ids (and cache
  * entries) from before either existed stay valid.
  */
-export function detectionId(imageSha256: string, backend: string, projectName: string, version: string, modelCreatedAt: Date | null = null, sensitivity = 0.5, turned = false): string {
+export function detectionId(
+  imageSha256: string,
+  backend: string,
+  projectName: string,
+  version: string,
+  modelCreatedAt: Date | null = null,
+  sensitivity = 0.5,
+  turned = false,
+): string {
   const created = modelCreatedAt ? String(modelCreatedAt.getTime()) : '';
   const decision = sensitivity === 0.5 ? '' : `\nsensitivity=${sensitivity}`;
   const orientation = turned ? '\norientation=exif' : '';

@@ -45,7 +45,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 export function notRunning(model: ModelInfo): AppError {
   const id = `${model.projectName}/${model.version}`;
-  return new AppError('MODEL_NOT_RUNNING', `The model ${id} is ${model.status}; start it first.`, { resourceType: 'MODEL', resourceId: id, status: model.status });
+  return new AppError('MODEL_NOT_RUNNING', `The model ${id} is ${model.status}; start it first.`, {
+    resourceType: 'MODEL',
+    resourceId: id,
+    status: model.status,
+  });
 }
 
 const detKey = (id: string) => `det:${id}`;

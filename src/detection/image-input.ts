@@ -55,11 +55,21 @@ export interface ReceiveRate {
  * grace while it is being read: 16 clients trickling a byte a second once held every upload slot
  * as long as they liked, and a normal detection waited 37 s behind them.
  */
-export async function readImageStream(stream: Readable & { truncated?: boolean }, maxBytes: number, rate?: ReceiveRate): Promise<{ bytes: Buffer; sha256: string }> {
+export async function readImageStream(
+  stream: Readable & { truncated?: boolean },
+  maxBytes: number,
+  rate?: ReceiveRate,
+): Promise<{ bytes: Buffer; sha256: string }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;
-  const stop = rate ? watchRate(rate, () => size, () => stream.destroy(tooSlow(rate))) : () => {};
+  const stop = rate
+    ? watchRate(
+        rate,
+        () => size,
+        () => stream.destroy(tooSlow(rate)),
+      )
+    : () => {};
   try {
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
@@ -83,19 +93,24 @@ function watchRate(rate: ReceiveRate, ownBytes: () => number, fail: () => void):
   const received = rate.received ?? ownBytes;
   const base = received();
   const started = Date.now();
-  const timer = setInterval(() => {
-    const owed = ((Date.now() - started - rate.graceMs) / 1000) * rate.minBytesPerSecond;
-    if (received() - base < owed) {
-      clearInterval(timer);
-      fail();
-    }
-  }, Math.min(500, rate.graceMs));
+  const timer = setInterval(
+    () => {
+      const owed = ((Date.now() - started - rate.graceMs) / 1000) * rate.minBytesPerSecond;
+      if (received() - base < owed) {
+        clearInterval(timer);
+        fail();
+      }
+    },
+    Math.min(500, rate.graceMs),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }
 
 function tooSlow(rate: ReceiveRate): AppError {
-  return new AppError('REQUEST_TOO_SLOW', `The upload arrived slower than ${rate.minBytesPerSecond} bytes per second; it was dropped to free its slot.`, { minBytesPerSecond: rate.minBytesPerSecond });
+  return new AppError('REQUEST_TOO_SLOW', `The upload arrived slower than ${rate.minBytesPerSecond} bytes per second; it was dropped to free its slot.`, {
+    minBytesPerSecond: rate.minBytesPerSecond,
+  });
 }
 
 function tooLarge(maxBytes: number): AppError {

@@ -58,7 +58,10 @@ export class AnomalyModel {
     const { header, bank, prototypes } = await loadModel(dir);
     const extractor = await getExtractor(header.extractor.spec);
     if (extractor.hash !== header.extractor.hash) {
-      throw new AppError('MODEL_INCOMPATIBLE', `The model was trained with backbone ${header.extractor.hash}; this installation has ${extractor.hash}. Retrain it.`);
+      throw new AppError(
+        'MODEL_INCOMPATIBLE',
+        `The model was trained with backbone ${header.extractor.hash}; this installation has ${extractor.hash}. Retrain it.`,
+      );
     }
     const index = await NearestNeighbourIndex.create(bank, header.extractor.dims);
     const setup: ScoringSetup = {

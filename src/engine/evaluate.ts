@@ -22,7 +22,12 @@ export interface EvaluationReport {
  * Scores labelled images through the same `detect` a server runs, so the figures include
  * decoding and describe what a client would see.
  */
-export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[], progress: (p: { done: number; total: number }) => void = () => {}, sensitivity = model.sensitivity): Promise<EvaluationReport> {
+export async function evaluateModel(
+  model: AnomalyModel,
+  entries: DatasetEntry[],
+  progress: (p: { done: number; total: number }) => void = () => {},
+  sensitivity = model.sensitivity,
+): Promise<EvaluationReport> {
   const threshold = model.calibration(sensitivity).threshold;
   const normal: number[] = [];
   const anomaly: number[] = [];
@@ -40,7 +45,11 @@ export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[]
     (e.label === 'normal' ? normal : anomaly).push(r.score);
     if (withMasks && (e.label === 'normal' || e.mask)) {
       pixelScores.push(pixelMap(r.anomalyMap, input).data);
-      pixelLabels.push(e.mask ? (await readMaskLabels(await readMask(e), e.maskRef ?? e.mask, classes!, r.image, r.anomalyMap.roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
+      pixelLabels.push(
+        e.mask
+          ? (await readMaskLabels(await readMask(e), e.maskRef ?? e.mask, classes!, r.image, r.anomalyMap.roi, input)).map((v) => (v ? 1 : 0))
+          : new Uint8Array(input.width * input.height),
+      );
     }
     progress({ done: latencies.length, total: entries.length });
   }
@@ -48,7 +57,12 @@ export async function evaluateModel(model: AnomalyModel, entries: DatasetEntry[]
     images: { normal: normal.length, anomaly: anomaly.length },
     imageAuroc: auroc(normal, anomaly),
     ...confusionAt(normal, anomaly, threshold),
-    pixelAuroc: pixelScores.length ? pixelAuroc(concatArrays(pixelScores, (n) => new Float32Array(n)), concatArrays(pixelLabels, (n) => new Uint8Array(n))) : null,
+    pixelAuroc: pixelScores.length
+      ? pixelAuroc(
+          concatArrays(pixelScores, (n) => new Float32Array(n)),
+          concatArrays(pixelLabels, (n) => new Uint8Array(n)),
+        )
+      : null,
     latencyMs: latencies.length ? { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) } : { p50: 0, p95: 0 },
     threshold,
   };

@@ -20,5 +20,7 @@ export async function renderHeatMap(r: DetectionResult): Promise<Buffer> {
       rgb[o + 1] = Math.round(255 * (1 - Math.abs(2 * t - 1)));
       rgb[o + 2] = Math.round(255 * Math.max(0, Math.min(1, 1.5 - 2 * t)));
     }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

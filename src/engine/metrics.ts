@@ -14,7 +14,7 @@ export function auroc(negatives: ArrayLike<number>, positives: ArrayLike<number>
   for (let i = 0; i < n1; i++) all.push([positives[i], 1]);
   all.sort((a, b) => a[0] - b[0]);
   let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j][0] === all[i][0]) j++;
     const avgRank = (i + 1 + j) / 2;
@@ -39,8 +39,13 @@ function labelHistogram(scores: Float32Array, labels: Uint8Array, bins: number) 
   let nn = 0;
   for (let i = 0; i < scores.length; i++) {
     const b = Math.floor((scores[i] - lo) * scale);
-    if (labels[i]) (pos[b]++, np++);
-    else (neg[b]++, nn++);
+    if (labels[i]) {
+      pos[b]++;
+      np++;
+    } else {
+      neg[b]++;
+      nn++;
+    }
   }
   return { lo, scale, pos, neg, np, nn };
 }
@@ -73,7 +78,12 @@ export function confusionAt(negatives: number[], positives: number[], threshold:
   const fn = positives.length - tp;
   const precision = tp + fp ? tp / (tp + fp) : null;
   const recall = positives.length ? tp / (tp + fn) : null;
-  const f1 = precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : precision === null && recall === null ? null : 0;
+  const f1 =
+    precision !== null && recall !== null && precision + recall > 0
+      ? (2 * precision * recall) / (precision + recall)
+      : precision === null && recall === null
+        ? null
+        : 0;
   return { precision, recall, f1 };
 }
 

@@ -47,7 +47,11 @@ export async function imageFeatures(setup: ScoringSetup, bytes: Uint8Array, auto
  * once: training's rotated bank copies, calibration's session changes and the orientation probe
  * vary the model-sized pixels, not the full photograph.
  */
-export async function variedFeatures(setup: ScoringSetup, bytes: Uint8Array, variations: readonly Variation[]): Promise<{ plain: ImageFeatures; varied: FeatureMap[] }> {
+export async function variedFeatures(
+  setup: ScoringSetup,
+  bytes: Uint8Array,
+  variations: readonly Variation[],
+): Promise<{ plain: ImageFeatures; varied: FeatureMap[] }> {
   const img = await decodeForModel(bytes, setup.input, setup.roi, setup.limits);
   const plain = { features: await setup.extractor.extract(img), header: img.header, roi: img.roi };
   const varied: FeatureMap[] = [];
@@ -55,7 +59,12 @@ export async function variedFeatures(setup: ScoringSetup, bytes: Uint8Array, var
   return { plain, varied };
 }
 
-export async function scorePatches(index: NearestNeighbourIndex, f: FeatureMap, scoring: Pick<ScoringSetup, 'blurSigma' | 'method'>, excludeRows?: Float32Array): Promise<PatchScores> {
+export async function scorePatches(
+  index: NearestNeighbourIndex,
+  f: FeatureMap,
+  scoring: Pick<ScoringSetup, 'blurSigma' | 'method'>,
+  excludeRows?: Float32Array,
+): Promise<PatchScores> {
   const n = f.width * f.height;
   const distances = await index.distances(f.data, n, excludeRows);
   const { map, score } = scoreDistances({ width: f.width, height: f.height, data: distances }, scoring.blurSigma, scoring.method);

@@ -32,7 +32,13 @@ export interface Segmentation {
 export const BACKGROUND = { name: 'background', color: '#FFFFFF' };
 
 /** Majority label per grid cell among labelled pixels, 0 where less than `minCover` is anomalous. */
-export function labelsOnGrid(labels: Uint8Array, size: { width: number; height: number }, grid: { width: number; height: number }, classes: number, minCover = 0.3): Uint8Array {
+export function labelsOnGrid(
+  labels: Uint8Array,
+  size: { width: number; height: number },
+  grid: { width: number; height: number },
+  classes: number,
+  minCover = 0.3,
+): Uint8Array {
   const out = new Uint8Array(grid.width * grid.height);
   const counts = new Float64Array((classes + 1) * out.length);
   for (let y = 0; y < size.height; y++) {
@@ -106,7 +112,9 @@ function blankMask(width: number, height: number): Promise<Buffer> {
   const key = `${width}x${height}`;
   let png = blankMasks.get(key);
   if (!png) {
-    png = sharp({ create: { width, height, channels: 3, background: '#FFFFFF' } }).png().toBuffer();
+    png = sharp({ create: { width, height, channels: 3, background: '#FFFFFF' } })
+      .png()
+      .toBuffer();
     if (blankMasks.size >= 16) blankMasks.delete(blankMasks.keys().next().value!);
     blankMasks.set(key, png);
     png.catch(() => blankMasks.delete(key));
@@ -120,7 +128,10 @@ function blankMask(width: number, height: number): Promise<Buffer> {
  * threshold: only the box needs resampling, which for a small defect is a sliver of the image.
  */
 function hotCells(grid: Map2D, threshold: number): { x0: number; y0: number; x1: number; y1: number } | null {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < grid.height; y++)
     for (let x = 0; x < grid.width; x++)
       if (grid.data[y * grid.width + x] >= threshold) {
@@ -190,7 +201,9 @@ export async function segment(
     .filter((a) => a.totalPercentageArea > 0);
   const anomalous = found.reduce((s, a) => s + a.totalPercentageArea, 0);
   const png = found.length
-    ? await sharp(rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png({ compressionLevel: 4, adaptiveFiltering: false }).toBuffer()
+    ? await sharp(rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+        .png({ compressionLevel: 4, adaptiveFiltering: false })
+        .toBuffer()
     : await blankMask(image.width, image.height);
   return {
     anomalies: [{ ...BACKGROUND, totalPercentageArea: 1 - anomalous }, ...found],

@@ -142,7 +142,13 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     if (o.orientation === 'auto') {
       const heldOut: number[] = [];
       for (let i = 0; i < Math.min(normals.length, 16); i++) heldOut.push((await heldOutOf(filled, i)).score);
-      orientationRatioMeasured = await orientationRatio(normals.map((e) => ({ bytes: () => readImage(e, o.files) })), heldOut, plan.setup, filled.index, filled.bank);
+      orientationRatioMeasured = await orientationRatio(
+        normals.map((e) => ({ bytes: () => readImage(e, o.files) })),
+        heldOut,
+        plan.setup,
+        filled.index,
+        filled.bank,
+      );
       anyOrientation = orientationRatioMeasured < ANY_ORIENTATION_RATIO;
       progress({ stage: `orientation: ${anyOrientation ? 'any' : 'fixed'} (rotated/plain ${orientationRatioMeasured.toFixed(2)})`, done: 1, total: 1 });
     }
@@ -182,9 +188,16 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
       views.length = 0; // the bank has what it needs; let the feature maps go
       const anomalyFeatures = await featuresOf(anomalies, 'features: anomaly images');
       const anomalyScored = await Promise.all(anomalyFeatures.map((f) => scorePatches(index, f.features, setup)));
-      const calibration = calibrate(normalScores, anomalyScored.map((s) => s.score), sessionScores);
+      const calibration = calibrate(
+        normalScores,
+        anomalyScored.map((s) => s.score),
+        sessionScores,
+      );
       // The same calibration on the map's peaks gives the map its own scale for heat maps.
-      const mapThreshold = calibrate(normalMapPeaks, anomalyScored.map((s) => maxOf(s.grid.data))).threshold;
+      const mapThreshold = calibrate(
+        normalMapPeaks,
+        anomalyScored.map((s) => maxOf(s.grid.data)),
+      ).threshold;
 
       // Segmentation: anomaly types, their prototypes and the pixel threshold, from the masks.
       let segmentation: ModelHeader['segmentation'] = null;
@@ -249,9 +262,18 @@ async function evaluateTest(
       const e = test[i];
       if (e.label === 'anomaly' && !e.mask) continue;
       scores.push(pixelMap(testScored[i].grid, input).data);
-      labels.push(e.mask ? (await readMaskLabels(await readMask(e, files), e.maskRef ?? e.mask, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0)) : new Uint8Array(input.width * input.height));
+      labels.push(
+        e.mask
+          ? (await readMaskLabels(await readMask(e, files), e.maskRef ?? e.mask, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map(
+              (v) => (v ? 1 : 0),
+            )
+          : new Uint8Array(input.width * input.height),
+      );
     }
-    pixel = pixelAuroc(concatArrays(scores, (n) => new Float32Array(n)), concatArrays(labels, (n) => new Uint8Array(n)));
+    pixel = pixelAuroc(
+      concatArrays(scores, (n) => new Float32Array(n)),
+      concatArrays(labels, (n) => new Uint8Array(n)),
+    );
   }
   return {
     scores: testScored.map((s) => s.score),

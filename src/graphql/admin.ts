@@ -10,6 +10,7 @@ import type { GraphQLContext, ProjectServices } from './context';
 export function requireAdmin(ctx: GraphQLContext): ProjectServices {
   const { config, projects } = ctx.services;
   requireAdminScope(ctx.principal);
-  if (!projects) throw new AppError('NOT_SUPPORTED', `Model management needs the embedded engine (BACKEND=local); this gateway runs BACKEND=${config.BACKEND}.`);
+  if (!projects)
+    throw new AppError('NOT_SUPPORTED', `Model management needs the embedded engine (BACKEND=local); this gateway runs BACKEND=${config.BACKEND}.`);
   return projects;
 }

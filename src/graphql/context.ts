@@ -49,7 +49,10 @@ export interface GraphQLContext {
 
 export const modelKey = (projectName: string, version: string) => `${projectName}\u0000${version}`;
 
-export function createContext(services: Services, options: { baseUrl: string; principal: Principal | null; log?: Logger; signal?: AbortSignal; bytesReceived?: () => number }): GraphQLContext {
+export function createContext(
+  services: Services,
+  options: { baseUrl: string; principal: Principal | null; log?: Logger; signal?: AbortSignal; bytesReceived?: () => number },
+): GraphQLContext {
   const { detections } = services;
   return {
     services,

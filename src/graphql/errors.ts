@@ -15,7 +15,10 @@ export function toGraphQLError(err: unknown): GraphQLError {
       extensions: { code: err.code, ...err.details, http: { status: err.status } },
     });
   }
-  return new GraphQLError(ERROR_CODES.INTERNAL_SERVER_ERROR.message, { originalError: err instanceof Error ? err : undefined, extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } } });
+  return new GraphQLError(ERROR_CODES.INTERNAL_SERVER_ERROR.message, {
+    originalError: err instanceof Error ? err : undefined,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 500 } },
+  });
 }
 
 /** Apollo's formatError hook: masks what escaped the resolvers' mapping and logs it. */
@@ -25,7 +28,12 @@ export function formatError(log: Logger, production: boolean) {
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || (!code && original && !isAppError(original))) {
       log.error({ err: original ?? error }, 'unexpected error');
-      return { message: ERROR_CODES.INTERNAL_SERVER_ERROR.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return {
+        message: ERROR_CODES.INTERNAL_SERVER_ERROR.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
     }
     if (!production) return formatted;
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
@@ -35,7 +43,8 @@ export function formatError(log: Logger, production: boolean) {
 
 /** Wraps every resolver of a map so AppErrors leave as GraphQLErrors with their code. */
 export function mapErrors<T extends Record<string, unknown>>(resolvers: T): T {
-  const wrap = (fn: (...args: unknown[]) => unknown) =>
+  const wrap =
+    (fn: (...args: unknown[]) => unknown) =>
     async (...args: unknown[]) => {
       try {
         return await fn(...args);
@@ -53,4 +62,3 @@ export function mapErrors<T extends Record<string, unknown>>(resolvers: T): T {
   }
   return out as T;
 }
-

@@ -25,7 +25,9 @@ export const schemaAccess: ApolloServerPlugin<GraphQLContext> = {
           },
         });
         if (asked) {
-          throw new GraphQLError(`${asked} needs a credential with the router or admin scope.`, { extensions: { code: 'FORBIDDEN', requiredScope: 'router', http: { status: 403 } } });
+          throw new GraphQLError(`${asked} needs a credential with the router or admin scope.`, {
+            extensions: { code: 'FORBIDDEN', requiredScope: 'router', http: { status: 403 } },
+          });
         }
       },
     };

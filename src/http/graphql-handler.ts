@@ -12,7 +12,9 @@ import { sendGraphQLError } from './respond';
 const parseJson = bodyParser.json({ limit: '1mb' });
 
 function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  return new Promise((resolve, reject) => parseJson(req as never, res as never, (err?: unknown) => (err ? reject(err) : resolve((req as { body?: unknown }).body))));
+  return new Promise((resolve, reject) =>
+    parseJson(req as never, res as never, (err?: unknown) => (err ? reject(err) : resolve((req as { body?: unknown }).body))),
+  );
 }
 
 /**
@@ -38,7 +40,12 @@ export function graphqlHandler(apollo: ApolloServer<GraphQLContext>, services: S
       const e = err as { status?: number; statusCode?: number; message?: string };
       const status = e.status ?? e.statusCode ?? 400;
       if (status >= 500) log.error({ err }, 'failed to read a GraphQL request body');
-      return sendGraphQLError(res, status, status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', status < 500 && e.message ? e.message : 'Unexpected error.');
+      return sendGraphQLError(
+        res,
+        status,
+        status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
+        status < 500 && e.message ? e.message : 'Unexpected error.',
+      );
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -60,7 +67,8 @@ export function graphqlHandler(apollo: ApolloServer<GraphQLContext>, services: S
         } catch (err) {
           throw toGraphQLError(err);
         }
-        if (!principal) throw toGraphQLError(new AppError('UNAUTHENTICATED', 'This gateway needs a credential: an x-api-key header, or authorization: Bearer <token>.'));
+        if (!principal)
+          throw toGraphQLError(new AppError('UNAUTHENTICATED', 'This gateway needs a credential: an x-api-key header, or authorization: Bearer <token>.'));
         return createContext(services, { baseUrl, principal, log, signal: abort.signal, bytesReceived: () => req.socket.bytesRead });
       },
     });

@@ -13,7 +13,10 @@ export function healthz(res: ServerResponse): void {
  * "degraded", not the gateway unready: requests still succeed, only slower.
  */
 export async function readyz(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const [backend, cacheOk] = await Promise.all([services.detections.backend.ready().catch((err: Error) => ({ ok: false, detail: err.message })), services.detections.cache.ping()]);
+  const [backend, cacheOk] = await Promise.all([
+    services.detections.backend.ready().catch((err: Error) => ({ ok: false, detail: err.message })),
+    services.detections.cache.ping(),
+  ]);
   const status = backend.ok ? (cacheOk ? 'ready' : 'degraded') : 'unavailable';
   // The status is for any probe; what is behind it (queue depths, failing storage) is for operators.
   if (!(await detailsAllowed(services, req))) return sendJson(res, backend.ok ? 200 : 503, { status });

@@ -11,5 +11,7 @@ export async function singleTypeMask(combined: Buffer, color: string): Promise<B
   for (let i = 0; i < data.length; i += 3) {
     if (data[i] !== r || data[i + 1] !== g || data[i + 2] !== b) data[i] = data[i + 1] = data[i + 2] = 255;
   }
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

@@ -17,7 +17,10 @@ export class MaskSigner {
   private readonly keys: Map<string, Buffer>;
   private readonly signingKey: SigningKey;
 
-  constructor(keys: SigningKey[], private readonly now: () => number = Date.now) {
+  constructor(
+    keys: SigningKey[],
+    private readonly now: () => number = Date.now,
+  ) {
     if (!keys.length) throw new Error('MaskSigner needs at least one key');
     this.signingKey = keys[0];
     this.keys = new Map(keys.map((k) => [k.id, Buffer.from(k.secret, 'utf8')]));

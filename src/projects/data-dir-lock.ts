@@ -48,7 +48,10 @@ export async function lockDataDir(dataDir: string, onLost: (err: Error) => void)
 }
 
 function busy(lockfilePath: string): AppError {
-  return new AppError('RESOURCE_CONFLICT', `Another gateway process holds DATA_DIR (${lockfilePath}). One process owns a data folder; stop the other one, or give this one its own DATA_DIR.`);
+  return new AppError(
+    'RESOURCE_CONFLICT',
+    `Another gateway process holds DATA_DIR (${lockfilePath}). One process owns a data folder; stop the other one, or give this one its own DATA_DIR.`,
+  );
 }
 
 /**

@@ -98,7 +98,8 @@ export function toDataset(entries: DatasetEntryRecord[], options: ManifestOption
     out.unlabelled += one.unlabelled;
     for (const c of one.classes) {
       const known = classes.get(c.name);
-      if (known && known.color !== c.color) throw new AppError('DATASET_INVALID', `Anomaly type "${c.name}" has colour ${c.color} in one entry and ${known.color} in another.`);
+      if (known && known.color !== c.color)
+        throw new AppError('DATASET_INVALID', `Anomaly type "${c.name}" has colour ${c.color} in one entry and ${known.color} in another.`);
       classes.set(c.name, c);
     }
   }

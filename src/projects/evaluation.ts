@@ -57,7 +57,13 @@ function evaluationManifest(predictions: TestPrediction[], entries: DatasetEntry
       return JSON.stringify({
         ...row,
         'anomaly-label-detected': p.isAnomalous ? 1 : 0,
-        'anomaly-label-detected-metadata': { 'class-name': detected, confidence: p.confidence, 'creation-date': created, type: 'groundtruth/image-classification', 'job-name': 'lookout-gateway-evaluation' },
+        'anomaly-label-detected-metadata': {
+          'class-name': detected,
+          confidence: p.confidence,
+          'creation-date': created,
+          type: 'groundtruth/image-classification',
+          'job-name': 'lookout-gateway-evaluation',
+        },
       });
     })
     .join('\n')

@@ -47,8 +47,14 @@ export class IdempotencyStore {
   ): Promise<Replay> {
     if (!token) return work();
     const key = `${operation}:${token}`;
-    const hash = createHash('sha256').update(JSON.stringify(params ?? null)).digest('hex');
-    const conflict = () => new AppError('IDEMPOTENCY_CONFLICT', `The client token ${token} was used for ${operation} with other parameters.`, { resourceId: resource.id, resourceType: resource.type });
+    const hash = createHash('sha256')
+      .update(JSON.stringify(params ?? null))
+      .digest('hex');
+    const conflict = () =>
+      new AppError('IDEMPOTENCY_CONFLICT', `The client token ${token} was used for ${operation} with other parameters.`, {
+        resourceId: resource.id,
+        resourceType: resource.type,
+      });
     const inFlight = this.running.get(key);
     if (inFlight) {
       if (inFlight.params !== hash) throw conflict();

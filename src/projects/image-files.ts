@@ -48,7 +48,12 @@ async function writeImages(dir: string, images: LabelledImage[], created: string
       JSON.stringify({
         'source-ref': path,
         'anomaly-label': img.label === 'anomaly' ? 1 : 0,
-        'anomaly-label-metadata': { 'class-name': img.label, type: 'groundtruth/image-classification', 'human-annotated': 'yes', 'creation-date': new Date().toISOString() },
+        'anomaly-label-metadata': {
+          'class-name': img.label,
+          type: 'groundtruth/image-classification',
+          'human-annotated': 'yes',
+          'creation-date': new Date().toISOString(),
+        },
       }),
     );
   }

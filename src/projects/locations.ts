@@ -63,18 +63,3 @@ export class Buckets {
 
 /** S3's bucket naming rules, loosely: what a folder name can safely be. */
 const BUCKET_NAME = /^[0-9A-Za-z][0-9A-Za-z.\-_]{1,61}[0-9A-Za-z]$/;
-
-/** Parses `bucket=/folder,other=/folder2` (the S3_BUCKETS setting). */
-export function parseBucketMap(text: string): { map: Record<string, string>; problems: string[] } {
-  const map: Record<string, string> = {};
-  const problems: string[] = [];
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const i = pair.indexOf('=');
-    const bucket = pair.slice(0, i);
-    const folder = pair.slice(i + 1);
-    if (i < 1 || !/^[0-9A-Za-z.\-_]{3,63}$/.test(bucket)) problems.push(`"${pair}" must be bucket=folder with a 3-63 character bucket name`);
-    else if (!folder) problems.push(`bucket "${bucket}" has no folder`);
-    else map[bucket] = folder;
-  }
-  return { map, problems };
-}

@@ -1,16 +1,14 @@
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../errors';
-import { impliedPerformance } from '../engine/calibration';
 import type { ModelHeader } from '../engine/model/model-header';
 import type { EnginePool } from '../engine/worker/engine-pool';
-import type { ModelInfo } from '../detection/backends/backend';
 import { toDataset } from './datasets';
 import { writeEvaluation } from './evaluation';
 import { modelDir, type ProjectState } from './project-store';
 import type { ProjectRegistry } from './registry';
 import type { ModelRecord, ModelStatus } from './records';
 import { conflict, modelNotFound } from './resources';
-import { checkModelTags, sensitivityFromTags, trainOptionsFromTags } from './training-options';
+import { checkModelTags, trainOptionsFromTags } from './training-options';
 
 export interface CreateModelInput {
   description: string | null;
@@ -76,43 +74,26 @@ export class ModelLifecycle {
     return m.status === 'TRAINING' || m.status === 'TRAINING_FAILED' ? Promise.resolve(null) : this.store.header(project, m.version);
   }
 
-  async info(project: string, m: ModelRecord): Promise<ModelInfo> {
-    const h = await this.header(project, m);
-    return {
-      projectName: project,
-      version: m.version,
-      status: m.status,
-      statusMessage: m.statusMessage,
-      description: m.description,
-      type: h ? (h.segmentation ? 'SEGMENTATION' : 'CLASSIFICATION') : null,
-      createdAt: new Date(m.createdAt),
-      performance: h && {
-        f1Score: h.metrics.f1,
-        precision: h.metrics.precision,
-        recall: h.metrics.recall,
-        imageAuroc: h.metrics.imageAuroc,
-        pixelAuroc: h.metrics.pixelAuroc,
-        testNormalImages: h.metrics.testImages.normal,
-        testAnomalyImages: h.metrics.testImages.anomaly,
-      },
-      anomalyTypes: h?.segmentation?.classes ?? [],
-      orientation: h ? (h.augmentation.rotations.length ? 'ANY' : 'FIXED') : null,
-      sensitivity: sensitivityFromTags(m.tags),
-      operatingPoint: h ? operatingPoint(h, sensitivityFromTags(m.tags)) : null,
-    };
-  }
-
   create(project: string, input: CreateModelInput, now = Date.now()): Promise<ModelRecord> {
     checkModelTags(input.tags);
     return this.registry.locks.run(project, async () => {
       const state = this.registry.project(project);
       const train = state.datasets.get('train');
-      if (!train?.entries.length) throw new AppError('BAD_USER_INPUT', `The project ${project} has no training images; create a train dataset first.`, { resourceType: 'DATASET', resourceId: `${project}/train` });
+      if (!train?.entries.length)
+        throw new AppError('BAD_USER_INPUT', `The project ${project} has no training images; create a train dataset first.`, {
+          resourceType: 'DATASET',
+          resourceId: `${project}/train`,
+        });
       // Trainings run one at a time; an unbounded line of them is a way to fill the disk and the week.
       const queued = [...state.models.values()].filter((x) => x.status === 'TRAINING').length;
       const max = this.registry.options.maxQueuedTrainings;
       if (queued >= max) {
-        throw new AppError('QUOTA_EXCEEDED', `The project ${project} has ${queued} trainings running or waiting; at most ${max} may (MAX_QUEUED_TRAININGS).`, { quotaCode: 'MAX_QUEUED_TRAININGS', serviceCode: 'lookoutvision', resourceType: 'MODEL', resourceId: project });
+        throw new AppError('QUOTA_EXCEEDED', `The project ${project} has ${queued} trainings running or waiting; at most ${max} may (MAX_QUEUED_TRAININGS).`, {
+          quotaCode: 'MAX_QUEUED_TRAININGS',
+          serviceCode: 'lookoutvision',
+          resourceType: 'MODEL',
+          resourceId: project,
+        });
       }
       const version = String(state.project.lastVersion + 1);
       state.project.lastVersion += 1;
@@ -170,8 +151,15 @@ export class ModelLifecycle {
     return this.registry.locks.run(project, async () => {
       const m = this.model(project, version);
       if (m.status === 'HOSTED' || m.status === 'STARTING_HOSTING') return m.status;
-      if (m.status !== 'TRAINED' && m.status !== 'HOSTING_FAILED') throw conflict('MODEL', `${project}/${m.version}`, `The model ${project}/${m.version} is ${m.status} and cannot be started.`);
-      await this.store.saveModel(project, { ...m, status: 'STARTING_HOSTING', statusMessage: 'Starting.', minInferenceUnits: units.min, maxInferenceUnits: units.max });
+      if (m.status !== 'TRAINED' && m.status !== 'HOSTING_FAILED')
+        throw conflict('MODEL', `${project}/${m.version}`, `The model ${project}/${m.version} is ${m.status} and cannot be started.`);
+      await this.store.saveModel(project, {
+        ...m,
+        status: 'STARTING_HOSTING',
+        statusMessage: 'Starting.',
+        minInferenceUnits: units.min,
+        maxInferenceUnits: units.max,
+      });
       this.startHosting(project, m.version);
       return 'STARTING_HOSTING';
     });
@@ -235,7 +223,11 @@ export class ModelLifecycle {
     return this.registry.locks.run(project, async () => {
       const m = this.model(project, version);
       if (!['TRAINED', 'TRAINING_FAILED', 'HOSTING_FAILED', 'DELETING'].includes(m.status)) {
-        throw conflict('MODEL', `${project}/${version}`, `The model ${project}/${version} is ${m.status}; stop it (or let training finish) before deleting it.`);
+        throw conflict(
+          'MODEL',
+          `${project}/${version}`,
+          `The model ${project}/${version} is ${m.status}; stop it (or let training finish) before deleting it.`,
+        );
       }
       await this.store.saveModel(project, { ...m, status: 'DELETING', statusMessage: 'Deleting.' });
       await this.engine.unload(this.dir(project, version)).catch(() => {});
@@ -251,7 +243,8 @@ export class ModelLifecycle {
       const project = state.project.name;
       for (const m of state.models.values()) {
         if (m.status === 'TRAINING' && m.job) this.spawn(() => this.train(project, m.version));
-        else if (m.status === 'TRAINING') await this.update(project, m.version, { status: 'TRAINING_FAILED', statusMessage: 'Training was interrupted and its datasets are unknown.' });
+        else if (m.status === 'TRAINING')
+          await this.update(project, m.version, { status: 'TRAINING_FAILED', statusMessage: 'Training was interrupted and its datasets are unknown.' });
         else if (m.status === 'STARTING_HOSTING' || m.status === 'HOSTED') this.startHosting(project, m.version);
         else if (m.status === 'STOPPING_HOSTING') await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' });
         else if (m.status === 'DELETING') await this.store.deleteModel(project, m.version);
@@ -296,11 +289,6 @@ export class ModelLifecycle {
   private closedDuring(change: Partial<ModelRecord>): boolean {
     return this.closed && (change.status === 'TRAINING_FAILED' || change.status === 'HOSTING_FAILED');
   }
-}
-
-function operatingPoint(h: ModelHeader, sensitivity: number): NonNullable<ModelInfo['operatingPoint']> {
-  const { f1, ...rest } = impliedPerformance({ threshold: h.threshold, ...h.confidence }, sensitivity, h.metrics.testScores);
-  return { ...rest, f1Score: f1 };
 }
 
 function latest(state: ProjectState): string | undefined {

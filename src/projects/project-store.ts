@@ -2,7 +2,16 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelHeaderSchema, type ModelHeader } from '../engine/model/model-header';
 import { readJson, writeJsonAtomic } from './atomic-file';
-import { datasetRecord, modelRecord, projectRecord, DATASET_TYPES, type DatasetRecord, type DatasetType, type ModelRecord, type ProjectRecord } from './records';
+import {
+  datasetRecord,
+  modelRecord,
+  projectRecord,
+  DATASET_TYPES,
+  type DatasetRecord,
+  type DatasetType,
+  type ModelRecord,
+  type ProjectRecord,
+} from './records';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 const VERSION_PATTERN = /^[1-9][0-9]*$/;

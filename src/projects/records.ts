@@ -12,7 +12,16 @@ import { z } from 'zod';
  * CLI trained) counts as a hosted model, which is how the gateway served such models before.
  */
 
-export const MODEL_STATUSES = ['TRAINING', 'TRAINED', 'TRAINING_FAILED', 'STARTING_HOSTING', 'HOSTED', 'HOSTING_FAILED', 'STOPPING_HOSTING', 'DELETING'] as const;
+export const MODEL_STATUSES = [
+  'TRAINING',
+  'TRAINED',
+  'TRAINING_FAILED',
+  'STARTING_HOSTING',
+  'HOSTED',
+  'HOSTING_FAILED',
+  'STOPPING_HOSTING',
+  'DELETING',
+] as const;
 export type ModelStatus = (typeof MODEL_STATUSES)[number];
 
 export const DATASET_TYPES = ['train', 'test'] as const;

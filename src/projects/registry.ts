@@ -55,11 +55,17 @@ export class ProjectRegistry {
   }
 
   createProject(name: string, now = Date.now()): Promise<ProjectState> {
-    if (!NAME_PATTERN.test(name) || name.length > 255) throw new AppError('BAD_USER_INPUT', `The project name "${name}" must be 1-255 letters, digits, _ or -, starting with a letter or digit.`);
+    if (!NAME_PATTERN.test(name) || name.length > 255)
+      throw new AppError('BAD_USER_INPUT', `The project name "${name}" must be 1-255 letters, digits, _ or -, starting with a letter or digit.`);
     return this.locks.run(name, async () => {
       if (this.store.get(name)) throw conflict('PROJECT', name, `The project ${name} already exists.`);
       if (this.store.projects.size >= this.options.maxProjects) {
-        throw new AppError('QUOTA_EXCEEDED', `This gateway keeps at most ${this.options.maxProjects} projects (MAX_PROJECTS).`, { quotaCode: 'MAX_PROJECTS', serviceCode: 'lookoutvision', resourceType: 'PROJECT', resourceId: name });
+        throw new AppError('QUOTA_EXCEEDED', `This gateway keeps at most ${this.options.maxProjects} projects (MAX_PROJECTS).`, {
+          quotaCode: 'MAX_PROJECTS',
+          serviceCode: 'lookoutvision',
+          resourceType: 'PROJECT',
+          resourceId: name,
+        });
       }
       const state: ProjectState = { project: { name, createdAt: now, tags: {}, lastVersion: 0 }, datasets: new Map(), models: new Map(), headers: new Map() };
       await this.store.saveProject(state);
@@ -72,7 +78,11 @@ export class ProjectRegistry {
     return this.locks.run(name, async () => {
       const state = this.project(name);
       if (state.models.size || state.datasets.size) {
-        throw conflict('PROJECT', name, `The project ${name} still has ${state.models.size} model(s) and ${state.datasets.size} dataset(s); delete them first.`);
+        throw conflict(
+          'PROJECT',
+          name,
+          `The project ${name} still has ${state.models.size} model(s) and ${state.datasets.size} dataset(s); delete them first.`,
+        );
       }
       await this.store.deleteProject(name);
       return name;
@@ -135,7 +145,12 @@ export class ProjectRegistry {
   private assertWithinQuota(project: string, entries: number): void {
     const max = this.options.maxDatasetImages;
     if (entries > max) {
-      throw new AppError('QUOTA_EXCEEDED', `A dataset holds at most ${max} images (MAX_DATASET_IMAGES); this one would hold ${entries}.`, { quotaCode: 'MAX_DATASET_IMAGES', serviceCode: 'lookoutvision', resourceType: 'DATASET', resourceId: project });
+      throw new AppError('QUOTA_EXCEEDED', `A dataset holds at most ${max} images (MAX_DATASET_IMAGES); this one would hold ${entries}.`, {
+        quotaCode: 'MAX_DATASET_IMAGES',
+        serviceCode: 'lookoutvision',
+        resourceType: 'DATASET',
+        resourceId: project,
+      });
     }
   }
 
@@ -174,13 +189,15 @@ export class ProjectRegistry {
   /** The tags of a project or model, by ARN; ResourceNotFound for anything else. */
   private tagged(arn: string): { tags: Record<string, string>; save: (tags: Record<string, string>) => Promise<void>; key: string } {
     const named = parseArn(this.options.scope, arn);
-    const notFound = () => new AppError('PROJECT_NOT_FOUND', `No resource has the ARN ${arn}.`, { resourceType: named?.version ? 'MODEL' : 'PROJECT', resourceId: arn });
+    const notFound = () =>
+      new AppError('PROJECT_NOT_FOUND', `No resource has the ARN ${arn}.`, { resourceType: named?.version ? 'MODEL' : 'PROJECT', resourceId: arn });
     if (!named) throw notFound();
     const state = this.store.get(named.project);
     if (!state) throw notFound();
     // Saves write a new record and only then replace the one in memory, so a failed write
     // leaves the tags as they were.
-    if (!named.version) return { tags: state.project.tags, save: (tags) => this.store.saveProject({ ...state, project: { ...state.project, tags } }), key: named.project };
+    if (!named.version)
+      return { tags: state.project.tags, save: (tags) => this.store.saveProject({ ...state, project: { ...state.project, tags } }), key: named.project };
     const model = state.models.get(named.version);
     if (!model) throw notFound();
     return { tags: model.tags, save: (tags) => this.store.saveModel(named.project, { ...model, tags }), key: named.project };
@@ -199,7 +216,8 @@ export class ProjectRegistry {
     await this.locks.run(this.tagged(arn).key, async () => {
       const t = this.tagged(arn);
       const merged = { ...t.tags, ...tags };
-      if (Object.keys(merged).length > 200) throw new AppError('QUOTA_EXCEEDED', 'A resource has at most 200 tags.', { quotaCode: 'TAGS_PER_RESOURCE', serviceCode: 'lookoutvision' });
+      if (Object.keys(merged).length > 200)
+        throw new AppError('QUOTA_EXCEEDED', 'A resource has at most 200 tags.', { quotaCode: 'TAGS_PER_RESOURCE', serviceCode: 'lookoutvision' });
       await t.save(merged);
     });
   }

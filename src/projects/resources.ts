@@ -35,7 +35,12 @@ export function datasetNotFound(project: string, type: string): AppError {
 }
 
 export function modelNotFound(project: string, version: string): AppError {
-  return new AppError('MODEL_NOT_FOUND', `The project ${project} has no model version ${version}.`, { resourceType: 'MODEL', resourceId: `${project}/${version}`, projectName: project, modelVersion: version });
+  return new AppError('MODEL_NOT_FOUND', `The project ${project} has no model version ${version}.`, {
+    resourceType: 'MODEL',
+    resourceId: `${project}/${version}`,
+    projectName: project,
+    modelVersion: version,
+  });
 }
 
 export function conflict(type: ResourceType, id: string, message: string): AppError {

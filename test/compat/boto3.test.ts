@@ -39,32 +39,40 @@ function run(args: string[]): Promise<string> {
   });
 }
 
-(hasBoto3 ? test : test.skip)('boto3 drives the same lifecycle and raises the exceptions it models', async () => {
-  const key = await writeS3Dataset(join(dir, 'bucket'), 'boto-bucket', 'parts', 12, 6);
-  const image = join(dir, 'probe.png');
-  await writeFile(image, await png(textureRgb(950, [defectFor(2)])));
-  const r = JSON.parse(await run([gw.url, ACCESS_KEY.accessKeyId, ACCESS_KEY.secretAccessKey, 'boto-bucket', key, image]));
+(hasBoto3 ? test : test.skip)(
+  'boto3 drives the same lifecycle and raises the exceptions it models',
+  async () => {
+    const key = await writeS3Dataset(join(dir, 'bucket'), 'boto-bucket', 'parts', 12, 6);
+    const image = join(dir, 'probe.png');
+    await writeFile(image, await png(textureRgb(950, [defectFor(2)])));
+    const r = JSON.parse(await run([gw.url, ACCESS_KEY.accessKeyId, ACCESS_KEY.secretAccessKey, 'boto-bucket', key, image]));
 
-  expect(r.project).toEqual({ name: 'boto', arn: 'arn:aws:lookoutvision:us-east-1:000000000000:project/boto', createdIsDatetime: true });
-  expect(r.imageStats).toEqual({ Total: 18, Labeled: 18, Normal: 12, Anomaly: 6 });
-  expect(r.entries).toBe(18);
-  expect(r.createModel).toEqual({ status: 'TRAINING', version: '1', http: 202 });
-  expect(r.trained.status).toBe('TRAINED');
-  expect(r.trained.f1).toBeGreaterThan(0);
-  expect(r.trained.evaluation).toBe('boto-output');
-  expect(r.detectBeforeStart).toEqual({ class: 'ConflictException', code: 'ConflictException', resourceType: 'MODEL', status: 409 });
-  expect(r.start).toEqual({ status: 'STARTING_HOSTING', http: 202 });
-  expect(r.hosted).toBe('HOSTED');
-  expect(r.detect.isAnomalous).toBe(true);
-  expect(r.detect.anomalies[0]).toBe('background');
-  expect(r.detect.anomalies).toContain('cracked');
-  expect(r.detect.maskIsPng).toBe(true);
-  expect(r.badContentType).toMatchObject({ class: 'ValidationException', message: 'content-type must be one of the following. image/jpeg, image/png', status: 400 });
-  expect(r.deleteHosted).toMatchObject({ class: 'ConflictException', resourceType: 'MODEL' });
-  expect([r.stop, r.stopped, r.deleteModel]).toEqual(['STOPPING_HOSTING', 'TRAINED', 202]);
-  expect(r.describeDeleted).toEqual({ class: 'ResourceNotFoundException', code: 'ResourceNotFoundException', resourceType: 'MODEL', status: 404 });
-  expect(r.unknownProject).toMatchObject({ class: 'ResourceNotFoundException', resourceType: 'PROJECT' });
-  expect(r.badName).toMatchObject({ class: 'ValidationException', status: 400 });
-  expect(r.forged).toEqual({ class: 'ClientError', code: 'InvalidSignatureException', status: 403 });
-  expect(r.deleteProject).toBe('arn:aws:lookoutvision:us-east-1:000000000000:project/boto');
-}, 120_000);
+    expect(r.project).toEqual({ name: 'boto', arn: 'arn:aws:lookoutvision:us-east-1:000000000000:project/boto', createdIsDatetime: true });
+    expect(r.imageStats).toEqual({ Total: 18, Labeled: 18, Normal: 12, Anomaly: 6 });
+    expect(r.entries).toBe(18);
+    expect(r.createModel).toEqual({ status: 'TRAINING', version: '1', http: 202 });
+    expect(r.trained.status).toBe('TRAINED');
+    expect(r.trained.f1).toBeGreaterThan(0);
+    expect(r.trained.evaluation).toBe('boto-output');
+    expect(r.detectBeforeStart).toEqual({ class: 'ConflictException', code: 'ConflictException', resourceType: 'MODEL', status: 409 });
+    expect(r.start).toEqual({ status: 'STARTING_HOSTING', http: 202 });
+    expect(r.hosted).toBe('HOSTED');
+    expect(r.detect.isAnomalous).toBe(true);
+    expect(r.detect.anomalies[0]).toBe('background');
+    expect(r.detect.anomalies).toContain('cracked');
+    expect(r.detect.maskIsPng).toBe(true);
+    expect(r.badContentType).toMatchObject({
+      class: 'ValidationException',
+      message: 'content-type must be one of the following. image/jpeg, image/png',
+      status: 400,
+    });
+    expect(r.deleteHosted).toMatchObject({ class: 'ConflictException', resourceType: 'MODEL' });
+    expect([r.stop, r.stopped, r.deleteModel]).toEqual(['STOPPING_HOSTING', 'TRAINED', 202]);
+    expect(r.describeDeleted).toEqual({ class: 'ResourceNotFoundException', code: 'ResourceNotFoundException', resourceType: 'MODEL', status: 404 });
+    expect(r.unknownProject).toMatchObject({ class: 'ResourceNotFoundException', resourceType: 'PROJECT' });
+    expect(r.badName).toMatchObject({ class: 'ValidationException', status: 400 });
+    expect(r.forged).toEqual({ class: 'ClientError', code: 'InvalidSignatureException', status: 403 });
+    expect(r.deleteProject).toBe('arn:aws:lookoutvision:us-east-1:000000000000:project/boto');
+  },
+  120_000,
+);

@@ -44,7 +44,11 @@ test('a GraphQL detection on one gateway is answered by another gateway’s engi
   expect(r.anomalyMask).toMatchObject({ width: 128, height: 128, contentType: 'image/png' });
   const mask = await fetch(r.anomalyMask.url);
   expect(mask.status).toBe(200);
-  expect(Buffer.from(await mask.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+  expect(
+    Buffer.from(await mask.arrayBuffer())
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
   expect(engine.gateway.services.detections.backendCalls - before).toBe(1);
 
   const unknown = await detect(front.url, image, { project: 'nowhere', version: '1' });

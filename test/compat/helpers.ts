@@ -21,7 +21,20 @@ export async function writeS3Dataset(bucketDir: string, bucket: string, prefix: 
   const lines: string[] = [];
   for (let i = 0; i < normals; i++) {
     await writeFile(join(root, 'images', `normal-${i}.png`), await png(textureRgb(100 + i)));
-    lines.push(JSON.stringify({ 'source-ref': `s3://${bucket}/${prefix}/images/normal-${i}.png`, 'anomaly-label': 0, 'anomaly-label-metadata': { 'class-name': 'normal', type: 'groundtruth/image-classification', 'human-annotated': 'yes', 'creation-date': '2021-10-12T14:16:45.668', 'job-name': 'labeling-job/test', confidence: 1 } }));
+    lines.push(
+      JSON.stringify({
+        'source-ref': `s3://${bucket}/${prefix}/images/normal-${i}.png`,
+        'anomaly-label': 0,
+        'anomaly-label-metadata': {
+          'class-name': 'normal',
+          type: 'groundtruth/image-classification',
+          'human-annotated': 'yes',
+          'creation-date': '2021-10-12T14:16:45.668',
+          'job-name': 'labeling-job/test',
+          confidence: 1,
+        },
+      }),
+    );
   }
   for (let i = 0; i < anomalies; i++) {
     const d = defectFor(i);
@@ -33,7 +46,13 @@ export async function writeS3Dataset(bucketDir: string, bucket: string, prefix: 
         'anomaly-label': 1,
         'anomaly-label-metadata': { 'class-name': 'anomaly', type: 'groundtruth/image-classification' },
         'anomaly-mask-ref': `s3://${bucket}/${prefix}/images/anomaly-${i}-mask.png`,
-        'anomaly-mask-ref-metadata': { 'internal-color-map': { '0': { 'class-name': 'BACKGROUND', 'hex-color': '#ffffff' }, '1': { 'class-name': CRACK.name, 'hex-color': CRACK.color.toLowerCase() } }, type: 'groundtruth/semantic-segmentation' },
+        'anomaly-mask-ref-metadata': {
+          'internal-color-map': {
+            '0': { 'class-name': 'BACKGROUND', 'hex-color': '#ffffff' },
+            '1': { 'class-name': CRACK.name, 'hex-color': CRACK.color.toLowerCase() },
+          },
+          type: 'groundtruth/semantic-segmentation',
+        },
       }),
     );
   }
@@ -44,7 +63,13 @@ export async function writeS3Dataset(bucketDir: string, bucket: string, prefix: 
 
 /** CreateDataset of a project's train dataset from a manifest in a bucket (the SDK's reply). */
 export function createTrainDataset(c: LookoutVisionClient, project: string, bucket: string, key: string) {
-  return c.send(new CreateDatasetCommand({ ProjectName: project, DatasetType: 'train', DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: bucket, Key: key } } } }));
+  return c.send(
+    new CreateDatasetCommand({
+      ProjectName: project,
+      DatasetType: 'train',
+      DatasetSource: { GroundTruthManifest: { S3Object: { Bucket: bucket, Key: key } } },
+    }),
+  );
 }
 
 /** Polls DescribeModel until the status is one of `want` (or fails on a status not expected). */
@@ -76,20 +101,46 @@ export async function signedFetch(
   url: string,
   method: string,
   path: string,
-  options: { body?: string | Buffer; headers?: Record<string, string>; query?: Record<string, string>; signingDate?: Date; credentials?: { accessKeyId: string; secretAccessKey: string }; tamper?: (body: Buffer) => Buffer; afterSigning?: Record<string, string> } = {},
+  options: {
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+    query?: Record<string, string>;
+    signingDate?: Date;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    tamper?: (body: Buffer) => Buffer;
+    afterSigning?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   const { Hash } = await import('@smithy/hash-node');
   const u = new URL(url);
   const body = options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body);
-  const signer = new SignatureV4({ credentials: options.credentials ?? ACCESS_KEY, region: 'us-east-1', service: 'lookoutvision', sha256: Hash.bind(null, 'sha256') });
+  const signer = new SignatureV4({
+    credentials: options.credentials ?? ACCESS_KEY,
+    region: 'us-east-1',
+    service: 'lookoutvision',
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const signed = await signer.sign(
-    { method, protocol: 'http:', hostname: u.hostname, port: Number(u.port), path, query: options.query ?? {}, headers: { host: u.host, 'content-type': 'application/json', ...options.headers }, body },
+    {
+      method,
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path,
+      query: options.query ?? {},
+      headers: { host: u.host, 'content-type': 'application/json', ...options.headers },
+      body,
+    },
     { signingDate: options.signingDate },
   );
   const qs = new URLSearchParams(options.query ?? {}).toString();
   const sent = options.tamper ? options.tamper(body) : body;
-  const res = await fetch(`${url}${path}${qs ? `?${qs}` : ''}`, { method, headers: { ...(signed.headers as Record<string, string>), ...options.afterSigning }, body: method === 'GET' ? undefined : new Uint8Array(sent) });
+  const res = await fetch(`${url}${path}${qs ? `?${qs}` : ''}`, {
+    method,
+    headers: { ...(signed.headers as Record<string, string>), ...options.afterSigning },
+    body: method === 'GET' ? undefined : new Uint8Array(sent),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }

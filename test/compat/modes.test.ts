@@ -2,7 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccessDeniedException, CreateProjectCommand, DetectAnomaliesCommand, ListProjectsCommand, ServiceQuotaExceededException, ThrottlingException } from '@aws-sdk/client-lookoutvision';
+import {
+  AccessDeniedException,
+  CreateProjectCommand,
+  DetectAnomaliesCommand,
+  ListProjectsCommand,
+  ServiceQuotaExceededException,
+  ThrottlingException,
+} from '@aws-sdk/client-lookoutvision';
 import { png, textureRgb } from '../helpers/images';
 import { dataDirWithDemoModel, spawnGateway, startGateway } from '../gateway/helpers';
 import { client, thrown } from './helpers';
@@ -67,7 +74,11 @@ test('a quota is ServiceQuotaExceededException (402) with its codes; a full dete
 
     // The engine takes one image at a time and may queue none: of six at once, some are turned away.
     const images = await Promise.all([1, 2, 3, 4, 5, 6].map((s) => png(textureRgb(700 + s))));
-    const replies = await Promise.all(images.map((img) => fetch(`${gw.url}/2020-11-20/projects/demo/models/1/detect`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(img) })));
+    const replies = await Promise.all(
+      images.map((img) =>
+        fetch(`${gw.url}/2020-11-20/projects/demo/models/1/detect`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(img) }),
+      ),
+    );
     const throttled = replies.filter((r) => r.status === 429);
     expect(throttled.length).toBeGreaterThan(0);
     expect(replies.filter((r) => r.status === 200).length).toBeGreaterThan(0);
@@ -76,7 +87,9 @@ test('a quota is ServiceQuotaExceededException (402) with its codes; a full dete
 
     // Through the SDK (other images, so the cache cannot answer), the class and its RetryAfterSeconds.
     const others = await Promise.all([1, 2, 3, 4, 5, 6].map((s) => png(textureRgb(800 + s))));
-    const sdkReplies = await Promise.allSettled(others.map((img) => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'demo', ModelVersion: '1', Body: img, ContentType: 'image/png' }))));
+    const sdkReplies = await Promise.allSettled(
+      others.map((img) => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'demo', ModelVersion: '1', Body: img, ContentType: 'image/png' }))),
+    );
     const rejected = sdkReplies.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected[0].reason).toBeInstanceOf(ThrottlingException);

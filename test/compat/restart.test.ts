@@ -33,7 +33,10 @@ test('after a SIGKILL, a hosted model is hosted again and an interrupted trainin
   const first = await spawnGateway(env);
   child = first.child;
   const a = client(first.url);
-  const token = await signedFetch(first.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'parts' }), headers: { 'x-amzn-client-token': 'survives-restart' } });
+  const token = await signedFetch(first.url, 'POST', '/2020-11-20/projects', {
+    body: JSON.stringify({ ProjectName: 'parts' }),
+    headers: { 'x-amzn-client-token': 'survives-restart' },
+  });
   expect(token.status).toBe(200);
   await createTrainDataset(a, 'parts', 'restart-bucket', key);
   await a.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'restart-out' } } }));
@@ -51,13 +54,18 @@ test('after a SIGKILL, a hosted model is hosted again and an interrupted trainin
 
   gw = await startGateway(env.DATA_DIR, { LFV_ACCESS_KEYS, S3_BUCKETS: env.S3_BUCKETS });
   const b = client(gw.url);
-  const r = await b.send(new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: await png(textureRgb(990, [defectFor(1)])), ContentType: 'image/png' }));
+  const r = await b.send(
+    new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: await png(textureRgb(990, [defectFor(1)])), ContentType: 'image/png' }),
+  );
   expect(r.DetectAnomalyResult!.IsAnomalous).toBe(true);
   expect((await waitForStatus(b, 'parts', '1', ['HOSTED'])).Status).toBe('HOSTED');
   const resumed = await waitForStatus(b, 'parts', '2', ['TRAINED', 'TRAINING_FAILED']);
   expect(resumed.Status).toBe('TRAINED');
   // The token from before the crash still names the same answer.
-  const replay = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'parts' }), headers: { 'x-amzn-client-token': 'survives-restart' } });
+  const replay = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', {
+    body: JSON.stringify({ ProjectName: 'parts' }),
+    headers: { 'x-amzn-client-token': 'survives-restart' },
+  });
   expect(replay.body).toEqual(token.body);
   b.destroy();
 }, 120_000);

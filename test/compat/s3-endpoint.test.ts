@@ -1,7 +1,14 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CreateModelCommand, CreateProjectCommand, DescribeDatasetCommand, UpdateDatasetEntriesCommand, ValidationException, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import {
+  CreateModelCommand,
+  CreateProjectCommand,
+  DescribeDatasetCommand,
+  UpdateDatasetEntriesCommand,
+  ValidationException,
+  type LookoutVisionClient,
+} from '@aws-sdk/client-lookoutvision';
 import { startGateway, type Running } from '../gateway/helpers';
 import { startS3Peer, type S3Peer } from '../peers/s3-peer';
 import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, writeS3Dataset } from './helpers';
@@ -45,7 +52,12 @@ test('a dataset from a manifest in an S3-compatible store, trained, with its eva
   await upload(join(dir, 'staging'), 'remote-bucket');
   await lfv.send(new CreateProjectCommand({ ProjectName: 'belts' }));
   await createTrainDataset(lfv, 'belts', 'remote-bucket', key);
-  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'belts', DatasetType: 'train' }))).DatasetDescription!.ImageStats).toEqual({ Total: 18, Labeled: 18, Normal: 12, Anomaly: 6 });
+  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'belts', DatasetType: 'train' }))).DatasetDescription!.ImageStats).toEqual({
+    Total: 18,
+    Labeled: 18,
+    Normal: 12,
+    Anomaly: 6,
+  });
   const gets = peer.requests.filter((r) => r.method === 'GET').map((r) => r.path);
   expect(gets).toContain(`remote-bucket/${key}`);
   expect(gets.filter((p) => p.endsWith('.png'))).toHaveLength(12 + 6 + 6); // images and masks, once each

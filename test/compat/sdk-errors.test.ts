@@ -74,13 +74,26 @@ test('unknown project and unknown model are ResourceNotFoundException with their
 });
 
 test.each([
-  ['a name breaking the pattern', () => new CreateProjectCommand({ ProjectName: 'bad name!' }), /at 'ProjectName' failed to satisfy constraint: Member must satisfy regular expression pattern/],
+  [
+    'a name breaking the pattern',
+    () => new CreateProjectCommand({ ProjectName: 'bad name!' }),
+    /at 'ProjectName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+  ],
   ['a name too long', () => new CreateProjectCommand({ ProjectName: 'x'.repeat(256) }), /Member must have length less than or equal to 255/],
   ['MaxResults above 100', () => new ListProjectsCommand({ MaxResults: 101 }), /maxResults.*less than or equal to 100/],
-  ['a description with spaces', () => new CreateModelCommand({ ProjectName: 'existing', Description: 'has spaces', OutputConfig: { S3Location: { Bucket: 'out' } } }), /Description/],
+  [
+    'a description with spaces',
+    () => new CreateModelCommand({ ProjectName: 'existing', Description: 'has spaces', OutputConfig: { S3Location: { Bucket: 'out' } } }),
+    /Description/,
+  ],
   ['a bucket name too short', () => new CreateModelCommand({ ProjectName: 'existing', OutputConfig: { S3Location: { Bucket: 'ab' } } }), /Bucket/],
   ['a model version that is not a number', () => new DescribeModelCommand({ ProjectName: 'existing', ModelVersion: 'v2' }), /modelVersion/],
-  ['a tag key too long', () => new TagResourceCommand({ ResourceArn: 'arn:aws:lookoutvision:us-east-1:000000000000:project/existing', Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] }), /Key/],
+  [
+    'a tag key too long',
+    () =>
+      new TagResourceCommand({ ResourceArn: 'arn:aws:lookoutvision:us-east-1:000000000000:project/existing', Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] }),
+    /Key/,
+  ],
 ])('%s is a ValidationException and changes nothing', async (_what, command, message) => {
   const before = await projectNames();
   const err = await thrown(() => lfv.send(command() as never));
@@ -141,7 +154,10 @@ describe('signatures', () => {
     const signedToken = { headers: { 'x-amzn-client-token': 'token-a' }, body: create };
     const changed = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { ...signedToken, afterSigning: { 'x-amzn-client-token': 'token-b' } });
     expect([changed.status, changed.headers.get('x-amzn-errortype')]).toEqual([403, 'InvalidSignatureException']);
-    const query = await signedFetch(gw.url, 'GET', '/2020-11-20/projects', { query: { maxResults: '5' }, afterSigning: { 'user-agent': 'something-else/1.0' } });
+    const query = await signedFetch(gw.url, 'GET', '/2020-11-20/projects', {
+      query: { maxResults: '5' },
+      afterSigning: { 'user-agent': 'something-else/1.0' },
+    });
     expect(query.status).toBe(200);
     expect(query.body.Projects.length).toBeLessThanOrEqual(5);
   });
@@ -154,8 +170,14 @@ describe('signatures', () => {
 
 test('a retried request with the same client token gets the first answer; other parameters conflict', async () => {
   const token = 'retry-token-0001';
-  const first = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'once' }), headers: { 'x-amzn-client-token': token } });
-  const again = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'once' }), headers: { 'x-amzn-client-token': token } });
+  const first = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', {
+    body: JSON.stringify({ ProjectName: 'once' }),
+    headers: { 'x-amzn-client-token': token },
+  });
+  const again = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', {
+    body: JSON.stringify({ ProjectName: 'once' }),
+    headers: { 'x-amzn-client-token': token },
+  });
   expect(first.status).toBe(200);
   expect(again.body).toEqual(first.body);
   const other = await lfv.send(new CreateProjectCommand({ ProjectName: 'twice', ClientToken: token })).catch((e) => e);
@@ -168,7 +190,10 @@ test('a retried request with the same client token gets the first answer; other 
 });
 
 test('a client token breaking its pattern is a ValidationException before anything runs', async () => {
-  const r = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: 'tokened' }), headers: { 'x-amzn-client-token': 'not a token!' } });
+  const r = await signedFetch(gw.url, 'POST', '/2020-11-20/projects', {
+    body: JSON.stringify({ ProjectName: 'tokened' }),
+    headers: { 'x-amzn-client-token': 'not a token!' },
+  });
   expect([r.status, r.body.__type]).toEqual([400, 'ValidationException']);
   expect(r.body.Message).toMatch(/at 'clientToken' failed to satisfy constraint/);
   expect(await projectNames()).not.toContain('tokened');
@@ -206,8 +231,19 @@ test('ListProjects pages through NextToken; a forged token is refused', async ()
 
 test('tags on a project: add, list, remove; an unknown ARN is ResourceNotFoundException', async () => {
   const arn = 'arn:aws:lookoutvision:us-east-1:000000000000:project/existing';
-  await lfv.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'qa' }, { Key: 'line', Value: '7' }] }));
-  expect((await lfv.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'team', Value: 'qa' }, { Key: 'line', Value: '7' }]);
+  await lfv.send(
+    new TagResourceCommand({
+      ResourceArn: arn,
+      Tags: [
+        { Key: 'team', Value: 'qa' },
+        { Key: 'line', Value: '7' },
+      ],
+    }),
+  );
+  expect((await lfv.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual([
+    { Key: 'team', Value: 'qa' },
+    { Key: 'line', Value: '7' },
+  ]);
   await lfv.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['team', 'absent'] }));
   expect((await lfv.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'line', Value: '7' }]);
   await lfv.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['line'] }));

@@ -64,7 +64,9 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   expect(created.DatasetMetadata).toMatchObject({ DatasetType: 'train', Status: 'CREATE_COMPLETE' });
   const described = (await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!;
   expect(described.ImageStats).toEqual({ Total: 24, Labeled: 24, Normal: 16, Anomaly: 8 });
-  expect((await lfv.send(new DescribeProjectCommand({ ProjectName: 'cookies' }))).ProjectDescription!.Datasets).toEqual([expect.objectContaining({ DatasetType: 'train', Status: 'CREATE_COMPLETE' })]);
+  expect((await lfv.send(new DescribeProjectCommand({ ProjectName: 'cookies' }))).ProjectDescription!.Datasets).toEqual([
+    expect.objectContaining({ DatasetType: 'train', Status: 'CREATE_COMPLETE' }),
+  ]);
 
   // Entries page through NextToken, and filter as the service's query members say.
   const lines: string[] = [];
@@ -86,18 +88,43 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const added = { ...JSON.parse(lines.find((l) => l.includes('normal-0.png'))!), 'source-ref': `s3://${BUCKET}/cookies/images/anomaly-0-mask.png` };
   const badAdd = { 'source-ref': `s3://${BUCKET}/cookies/images/missing.png`, 'anomaly-label-metadata': { 'class-name': 'normal' } };
   // An entry pointing at nothing is refused whole, and nothing changes.
-  const refused = await thrown(() => lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'train', Changes: Buffer.from(JSON.stringify(badAdd)) })));
+  const refused = await thrown(() =>
+    lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'train', Changes: Buffer.from(JSON.stringify(badAdd)) })),
+  );
   expect(refused).toBeInstanceOf(ValidationException);
   expect(refused.message).toMatch(/missing\.png/);
-  const upd = await lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'cookies', DatasetType: 'train', Changes: Buffer.from([JSON.stringify(relabel), JSON.stringify(added)].join('\n')) }));
+  const upd = await lfv.send(
+    new UpdateDatasetEntriesCommand({
+      ProjectName: 'cookies',
+      DatasetType: 'train',
+      Changes: Buffer.from([JSON.stringify(relabel), JSON.stringify(added)].join('\n')),
+    }),
+  );
   expect(upd.$metadata.httpStatusCode).toBe(202);
   expect(upd.Status).toBe('UPDATE_COMPLETE');
-  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!.ImageStats).toEqual({ Total: 25, Labeled: 24, Normal: 16, Anomaly: 8 });
+  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).DatasetDescription!.ImageStats).toEqual({
+    Total: 25,
+    Labeled: 24,
+    Normal: 16,
+    Anomaly: 8,
+  });
 
   // CreateModel trains in the background: 202 and TRAINING at once, TRAINED later.
-  const cm = await lfv.send(new CreateModelCommand({ ProjectName: 'cookies', Description: 'first-try', OutputConfig: { S3Location: { Bucket: 'unmapped-output', Prefix: 'eval/' } }, Tags: [{ Key: 'line', Value: '3' }] }));
+  const cm = await lfv.send(
+    new CreateModelCommand({
+      ProjectName: 'cookies',
+      Description: 'first-try',
+      OutputConfig: { S3Location: { Bucket: 'unmapped-output', Prefix: 'eval/' } },
+      Tags: [{ Key: 'line', Value: '3' }],
+    }),
+  );
   expect(cm.$metadata.httpStatusCode).toBe(202);
-  expect(cm.ModelMetadata).toMatchObject({ ModelVersion: '1', Status: 'TRAINING', Description: 'first-try', ModelArn: 'arn:aws:lookoutvision:us-east-1:000000000000:model/cookies/1' });
+  expect(cm.ModelMetadata).toMatchObject({
+    ModelVersion: '1',
+    Status: 'TRAINING',
+    Description: 'first-try',
+    ModelArn: 'arn:aws:lookoutvision:us-east-1:000000000000:model/cookies/1',
+  });
   // Listed mid-training (no figures yet), and again once trained (figures there).
   expect((await lfv.send(new ListModelsCommand({ ProjectName: 'cookies' }))).Models![0].Performance).toBeUndefined();
   const trained = await waitForStatus(lfv, 'cookies', '1', ['TRAINED', 'TRAINING_FAILED']);
@@ -115,7 +142,9 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
 
   // Not hosted yet: the service's rule is a ConflictException naming the model.
   const image = await png(textureRgb(900, [defectFor(3)]));
-  const notHosted = await thrown(() => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/png' })));
+  const notHosted = await thrown(() =>
+    lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/png' })),
+  );
   expect(notHosted).toBeInstanceOf(ConflictException);
   expect(notHosted).toMatchObject({ ResourceType: 'MODEL', ResourceId: 'cookies/1' });
   expect(notHosted.$metadata.httpStatusCode).toBe(409);
@@ -126,7 +155,8 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const hosted = await waitForStatus(lfv, 'cookies', '1', ['HOSTED', 'HOSTING_FAILED']);
   expect(hosted).toMatchObject({ Status: 'HOSTED', MinInferenceUnits: 1 });
 
-  const r = (await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: 'latest', Body: image, ContentType: 'image/png' }))).DetectAnomalyResult!;
+  const r = (await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: 'latest', Body: image, ContentType: 'image/png' })))
+    .DetectAnomalyResult!;
   expect(r.Source).toEqual({ Type: 'direct' });
   expect(r.IsAnomalous).toBe(true);
   expect(r.Confidence).toBeGreaterThan(0.5);
@@ -136,15 +166,21 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const mask = await sharp(Buffer.from(r.AnomalyMask!)).metadata();
   expect([mask.format, mask.width, mask.height]).toEqual(['png', 128, 128]);
 
-  const clean = (await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: await jpeg(textureRgb(901)), ContentType: 'image/jpeg' }))).DetectAnomalyResult!;
+  const clean = (
+    await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: await jpeg(textureRgb(901)), ContentType: 'image/jpeg' }))
+  ).DetectAnomalyResult!;
   expect(clean.IsAnomalous).toBe(false);
   expect(clean.Anomalies!.map((a) => a.Name)).toEqual(['background']);
 
-  const badType = await thrown(() => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/gif' })));
+  const badType = await thrown(() =>
+    lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/gif' })),
+  );
   expect(badType).toBeInstanceOf(ValidationException);
   expect(badType.message).toBe('content-type must be one of the following. image/jpeg, image/png');
   // Bad bodies: not an image, a truncated one, a decompression bomb, one over the size limit.
-  const bomb = await sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#fff' } }).png({ compressionLevel: 9 }).toBuffer();
+  const bomb = await sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#fff' } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
   for (const [body, message] of [
     [Buffer.from('definitely not a png'), /PNG or JPEG/],
     [image.subarray(0, image.length / 2), /truncated|decoded/i],
@@ -156,7 +192,9 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
     expect(err.$metadata.httpStatusCode).toBe(400);
     expect(err.message).toMatch(message);
   }
-  expect((await lfv.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:lookoutvision:us-east-1:000000000000:model/cookies/1' }))).Tags).toEqual([{ Key: 'line', Value: '3' }]);
+  expect((await lfv.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:aws:lookoutvision:us-east-1:000000000000:model/cookies/1' }))).Tags).toEqual([
+    { Key: 'line', Value: '3' },
+  ]);
 
   // A hosted model cannot be deleted; stop it first.
   const busy = await thrown(() => lfv.send(new DeleteModelCommand({ ProjectName: 'cookies', ModelVersion: '1' })));
@@ -165,7 +203,9 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   const stopped = await lfv.send(new StopModelCommand({ ProjectName: 'cookies', ModelVersion: '1' }));
   expect([stopped.$metadata.httpStatusCode, stopped.Status]).toEqual([202, 'STOPPING_HOSTING']);
   await waitForStatus(lfv, 'cookies', '1', ['TRAINED']);
-  expect(await thrown(() => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/png' })))).toBeInstanceOf(ConflictException);
+  expect(
+    await thrown(() => lfv.send(new DetectAnomaliesCommand({ ProjectName: 'cookies', ModelVersion: '1', Body: image, ContentType: 'image/png' }))),
+  ).toBeInstanceOf(ConflictException);
 
   const latestDelete = await thrown(() => lfv.send(new DeleteModelCommand({ ProjectName: 'cookies', ModelVersion: 'latest' })));
   expect(latestDelete).toBeInstanceOf(ValidationException);
@@ -178,7 +218,9 @@ test('create, fill, train, start, detect, stop and delete, as the service did', 
   // The project still holds its dataset: deleting it is refused until the dataset goes.
   expect(await thrown(() => lfv.send(new DeleteProjectCommand({ ProjectName: 'cookies' })))).toBeInstanceOf(ConflictException);
   expect((await lfv.send(new DeleteDatasetCommand({ ProjectName: 'cookies', DatasetType: 'train' }))).$metadata.httpStatusCode).toBe(202);
-  expect((await lfv.send(new DeleteProjectCommand({ ProjectName: 'cookies' }))).ProjectArn).toBe('arn:aws:lookoutvision:us-east-1:000000000000:project/cookies');
+  expect((await lfv.send(new DeleteProjectCommand({ ProjectName: 'cookies' }))).ProjectArn).toBe(
+    'arn:aws:lookoutvision:us-east-1:000000000000:project/cookies',
+  );
   const noProject = await thrown(() => lfv.send(new DescribeProjectCommand({ ProjectName: 'cookies' })));
   expect(noProject).toBeInstanceOf(ResourceNotFoundException);
   expect(noProject.ResourceType).toBe('PROJECT');
@@ -190,12 +232,24 @@ test('a project with train and test datasets evaluates on the test set; an empty
   await lfv.send(new CreateProjectCommand({ ProjectName: 'two-sets' }));
   // The test set starts empty and is filled from the manifest's lines.
   await lfv.send(new CreateDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }));
-  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({ Total: 0, Labeled: 0, Normal: 0, Anomaly: 0 });
+  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({
+    Total: 0,
+    Labeled: 0,
+    Normal: 0,
+    Anomaly: 0,
+  });
   await lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'two-sets', DatasetType: 'test', Changes: await readFile(join(dir, 'bucket', testKey)) }));
-  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({ Total: 12, Labeled: 12, Normal: 6, Anomaly: 6 });
+  expect((await lfv.send(new DescribeDatasetCommand({ ProjectName: 'two-sets', DatasetType: 'test' }))).DatasetDescription!.ImageStats).toEqual({
+    Total: 12,
+    Labeled: 12,
+    Normal: 6,
+    Anomaly: 6,
+  });
   await createTrainDataset(lfv, 'two-sets', BUCKET, trainKey);
 
-  await lfv.send(new CreateModelCommand({ ProjectName: 'two-sets', OutputConfig: { S3Location: { Bucket: BUCKET, Prefix: 'out' } }, KmsKeyId: 'alias/ignored-here' }));
+  await lfv.send(
+    new CreateModelCommand({ ProjectName: 'two-sets', OutputConfig: { S3Location: { Bucket: BUCKET, Prefix: 'out' } }, KmsKeyId: 'alias/ignored-here' }),
+  );
   const training = await thrown(() => lfv.send(new DeleteModelCommand({ ProjectName: 'two-sets', ModelVersion: '1' })));
   expect(training).toBeInstanceOf(ConflictException);
   expect(training.message).toMatch(/TRAINING/);
@@ -208,7 +262,10 @@ test('a project with train and test datasets evaluates on the test set; an empty
   expect(evaluation.TestImages).toEqual({ Normal: 6, Anomaly: 6 });
   // The evaluation manifest: each test image's own line with the model's verdict added.
   expect(m.EvaluationManifest!.Key).toMatch(/^out\/two-sets\/EvaluationManifest\/.+\.manifest$/);
-  const rows = (await readFile(join(dir, 'bucket', m.EvaluationManifest!.Key!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const rows = (await readFile(join(dir, 'bucket', m.EvaluationManifest!.Key!), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(rows).toHaveLength(12);
   for (const row of rows) {
     expect(row['source-ref']).toMatch(new RegExp(`^s3://${BUCKET}/two/test/images/`));
@@ -225,8 +282,14 @@ test('a project with train and test datasets evaluates on the test set; an empty
   // A classification model (no masks anywhere): DetectAnomalies leaves out Anomalies and AnomalyMask.
   await lfv.send(new StartModelCommand({ ProjectName: 'two-sets', ModelVersion: '1', MinInferenceUnits: 1 }));
   await waitForStatus(lfv, 'two-sets', '1', ['HOSTED']);
-  const raw = await fetch(`${gw.url}/2020-11-20/projects/two-sets/models/1/detect`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(await png(textureRgb(77))) });
+  const raw = await fetch(`${gw.url}/2020-11-20/projects/two-sets/models/1/detect`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png' },
+    body: new Uint8Array(await png(textureRgb(77))),
+  });
   expect(raw.status).toBe(403); // unsigned: this gateway checks signatures
-  const r = await lfv.send(new DetectAnomaliesCommand({ ProjectName: 'two-sets', ModelVersion: '1', Body: await png(textureRgb(77)), ContentType: 'image/png' }));
+  const r = await lfv.send(
+    new DetectAnomaliesCommand({ ProjectName: 'two-sets', ModelVersion: '1', Body: await png(textureRgb(77)), ContentType: 'image/png' }),
+  );
   expect(Object.keys(r.DetectAnomalyResult!).sort()).toEqual(['Confidence', 'IsAnomalous', 'Source']);
 });

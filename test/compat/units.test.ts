@@ -33,7 +33,10 @@ describe('client tokens', () => {
     const t0 = 1_000_000;
     expect(await store.run('CreateProject', 'tok', { a: 1 }, resource, work, t0)).toEqual({ status: 200, body: { n: 1 } });
     expect(await store.run('CreateProject', 'tok', { a: 1 }, resource, work, t0 + 1000)).toEqual({ status: 200, body: { n: 1 } });
-    await expect(store.run('CreateProject', 'tok', { a: 2 }, resource, work, t0 + 1000)).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', details: { resourceType: 'PROJECT' } });
+    await expect(store.run('CreateProject', 'tok', { a: 2 }, resource, work, t0 + 1000)).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_CONFLICT',
+      details: { resourceType: 'PROJECT' },
+    });
     // The same token for another operation is another request.
     expect((await store.run('DeleteProject', 'tok', { a: 2 }, resource, work, t0)).body).toEqual({ n: 2 });
 
@@ -65,7 +68,12 @@ describe('dataset entries', () => {
     const first = parseLines([line('s3://b/1.png', 'normal'), line('s3://b/2.png', 'anomaly'), line('s3://b/3.png', 'other')].join('\n'), null, 100);
     expect(imageStats(first)).toEqual({ total: 3, labeled: 2, normal: 1, anomaly: 1 });
     const merged = mergeEntries(first, parseLines([line('s3://b/3.png', 'anomaly'), line('s3://b/4.png', 'normal')].join('\r\n'), null, 200));
-    expect(merged.map((e) => [JSON.parse(e.line)['source-ref'], e.createdAt])).toEqual([['s3://b/1.png', 100], ['s3://b/2.png', 100], ['s3://b/3.png', 100], ['s3://b/4.png', 200]]);
+    expect(merged.map((e) => [JSON.parse(e.line)['source-ref'], e.createdAt])).toEqual([
+      ['s3://b/1.png', 100],
+      ['s3://b/2.png', 100],
+      ['s3://b/3.png', 100],
+      ['s3://b/4.png', 200],
+    ]);
     expect(imageStats(merged)).toEqual({ total: 4, labeled: 4, normal: 2, anomaly: 2 });
     expect(filterEntries(merged, { anomalyClass: 'anomaly' })).toHaveLength(2);
     expect(filterEntries(merged, { createdAfter: 150 })).toHaveLength(1);
@@ -86,20 +94,48 @@ describe('dataset entries', () => {
 describe('signature checks', () => {
   const key = { accessKeyId: 'AKIAUNITTEST00000001', secret: 'unit-test-secret-0123456789' };
   async function signed(overrides: { service?: string; date?: Date; headers?: Record<string, string> } = {}): Promise<SignedRequest> {
-    const signer = new SignatureV4({ credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secret }, region: 'eu-west-1', service: overrides.service ?? 'lookoutvision', sha256: Hash.bind(null, 'sha256') });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secret },
+      region: 'eu-west-1',
+      service: overrides.service ?? 'lookoutvision',
+      sha256: Hash.bind(null, 'sha256'),
+    });
     const body = Buffer.from('{"ProjectName":"x"}');
-    const r = await signer.sign({ method: 'POST', protocol: 'http:', hostname: 'gw', path: '/2020-11-20/projects', query: {}, headers: { host: 'gw:4000', 'content-type': 'application/json', ...overrides.headers }, body }, { signingDate: overrides.date });
-    return { method: 'POST', path: '/2020-11-20/projects', query: new URLSearchParams(), headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])), body };
+    const r = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: 'gw',
+        path: '/2020-11-20/projects',
+        query: {},
+        headers: { host: 'gw:4000', 'content-type': 'application/json', ...overrides.headers },
+        body,
+      },
+      { signingDate: overrides.date },
+    );
+    return {
+      method: 'POST',
+      path: '/2020-11-20/projects',
+      query: new URLSearchParams(),
+      headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      body,
+    };
   }
 
   test('a good signature for any region passes; one for another service does not', async () => {
     await expect(verifySigV4(await signed(), [key])).resolves.toEqual({ accessKeyId: key.accessKeyId });
-    await expect(verifySigV4(await signed({ service: 's3' }), [key])).rejects.toMatchObject({ code: 'INVALID_SIGNATURE', message: expect.stringMatching(/lookoutvision/) });
+    await expect(verifySigV4(await signed({ service: 's3' }), [key])).rejects.toMatchObject({
+      code: 'INVALID_SIGNATURE',
+      message: expect.stringMatching(/lookoutvision/),
+    });
   });
 
   test('a date 16 minutes ahead is not yet current; one within 15 minutes is fine', async () => {
     const now = new Date();
-    await expect(verifySigV4(await signed({ date: new Date(now.getTime() + 16 * 60_000) }), [key], now)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE', message: expect.stringMatching(/^Signature not yet current/) });
+    await expect(verifySigV4(await signed({ date: new Date(now.getTime() + 16 * 60_000) }), [key], now)).rejects.toMatchObject({
+      code: 'INVALID_SIGNATURE',
+      message: expect.stringMatching(/^Signature not yet current/),
+    });
     await expect(verifySigV4(await signed({ date: new Date(now.getTime() - 14 * 60_000) }), [key], now)).resolves.toBeTruthy();
   });
 
@@ -107,7 +143,10 @@ describe('signature checks', () => {
     const req = await signed();
     await expect(verifySigV4({ ...req, headers: { ...req.headers, authorization: 'Bearer x' } }, [key])).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
     const { 'content-type': _dropped, ...rest } = req.headers as Record<string, string>;
-    await expect(verifySigV4({ ...req, headers: rest }, [key])).rejects.toMatchObject({ code: 'INVALID_SIGNATURE', message: expect.stringMatching(/content-type is missing/) });
+    await expect(verifySigV4({ ...req, headers: rest }, [key])).rejects.toMatchObject({
+      code: 'INVALID_SIGNATURE',
+      message: expect.stringMatching(/content-type is missing/),
+    });
     await expect(verifySigV4(req, [])).rejects.toMatchObject({ code: 'UNKNOWN_ACCESS_KEY' });
   });
 });
@@ -122,7 +161,12 @@ test('bucket keys cannot climb out of their folder', () => {
 test('bad protocol settings are all listed at once, secrets never echoed', () => {
   let err: ConfigError | undefined;
   try {
-    loadConfig({ LFV_ACCESS_KEYS: 'AK:short,GOODKEYID0001:long-enough-secret-1234', S3_BUCKETS: 'x=/tmp,ok-bucket=', LFV_ACCOUNT_ID: '12', GRAPHQL_ADMIN_TOKEN: 'tiny' });
+    loadConfig({
+      LFV_ACCESS_KEYS: 'AK:short,GOODKEYID0001:long-enough-secret-1234',
+      S3_BUCKETS: 'x=/tmp,ok-bucket=',
+      LFV_ACCOUNT_ID: '12',
+      GRAPHQL_ADMIN_TOKEN: 'tiny',
+    });
   } catch (e) {
     err = e as ConfigError;
   }
@@ -138,13 +182,22 @@ test('bad protocol settings are all listed at once, secrets never echoed', () =>
 });
 
 test('errors on the wire: an unexpected one is a masked InternalServerException; a registry code keeps its exception and fields', async () => {
-  const errors: unknown[] = [new Error('secret detail of a bug'), new AppError('QUEUE_FULL', 'busy', { retryAfterSeconds: 2 }), new AppError('QUOTA_EXCEEDED', 'too many', { quotaCode: 'Q', serviceCode: 'lookoutvision' })];
+  const errors: unknown[] = [
+    new Error('secret detail of a bug'),
+    new AppError('QUEUE_FULL', 'busy', { retryAfterSeconds: 2 }),
+    new AppError('QUOTA_EXCEEDED', 'too many', { quotaCode: 'Q', serviceCode: 'lookoutvision' }),
+  ];
   const server = http.createServer((req, res) => sendAwsError(res, 'req-1', errors[Number(req.url!.slice(1))], pino({ level: 'silent' })));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     const internal = await fetch(`${url}/0`);
-    expect([internal.status, internal.headers.get('x-amzn-errortype'), internal.headers.get('x-amzn-requestid'), internal.headers.get('retry-after')]).toEqual([500, 'InternalServerException', 'req-1', '1']);
+    expect([internal.status, internal.headers.get('x-amzn-errortype'), internal.headers.get('x-amzn-requestid'), internal.headers.get('retry-after')]).toEqual([
+      500,
+      'InternalServerException',
+      'req-1',
+      '1',
+    ]);
     expect(await internal.json()).toEqual({ __type: 'InternalServerException', Message: 'Unexpected error.' });
     const busy = await fetch(`${url}/1`);
     expect([busy.status, busy.headers.get('x-amzn-errortype'), busy.headers.get('retry-after')]).toEqual([429, 'ThrottlingException', '2']);

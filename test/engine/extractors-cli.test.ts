@@ -18,7 +18,8 @@ beforeAll(async () => {
   await mkdir(join(dir.path, 'folder', 'normal'), { recursive: true });
   await mkdir(join(dir.path, 'folder', 'anomaly'), { recursive: true });
   for (let i = 0; i < 8; i++) await writeFile(join(dir.path, 'folder', 'normal', `n${i}.png`), await png(textureRgb(200 + i)));
-  for (let i = 0; i < 3; i++) await writeFile(join(dir.path, 'folder', 'anomaly', `a${i}.png`), await png(textureRgb(300 + i, [{ ...defect, cx: 30 + 20 * i }])));
+  for (let i = 0; i < 3; i++)
+    await writeFile(join(dir.path, 'folder', 'anomaly', `a${i}.png`), await png(textureRgb(300 + i, [{ ...defect, cx: 30 + 20 * i }])));
 });
 
 afterAll(() => dir?.cleanup());
@@ -53,15 +54,39 @@ test("a user's own ONNX backbone is used through its named layer outputs", async
   const g = new GraphBuilder('user_backbone');
   g.input('pixels', [1, 3, 'h', 'w']);
   const w1 = Float32Array.from({ length: 8 * 3 * 9 }, (_, i) => Math.sin(i * 1.7) * 0.3);
-  const s1 = g.op('Relu', [g.op('Conv', ['pixels', g.floats('w1', [8, 3, 3, 3], w1), g.floats('b1', [8], new Float32Array(8))], { kernel_shape: [3, 3], strides: [4, 4], pads: [1, 1, 1, 1] })], {}, 'stage1');
+  const s1 = g.op(
+    'Relu',
+    [
+      g.op('Conv', ['pixels', g.floats('w1', [8, 3, 3, 3], w1), g.floats('b1', [8], new Float32Array(8))], {
+        kernel_shape: [3, 3],
+        strides: [4, 4],
+        pads: [1, 1, 1, 1],
+      }),
+    ],
+    {},
+    'stage1',
+  );
   const w2 = Float32Array.from({ length: 16 * 8 * 9 }, (_, i) => Math.cos(i * 0.9) * 0.2);
-  g.op('Relu', [g.op('Conv', [s1, g.floats('w2', [16, 8, 3, 3], w2), g.floats('b2', [16], new Float32Array(16))], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })], {}, 'stage2');
+  g.op(
+    'Relu',
+    [
+      g.op('Conv', [s1, g.floats('w2', [16, 8, 3, 3], w2), g.floats('b2', [16], new Float32Array(16))], {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+      }),
+    ],
+    {},
+    'stage2',
+  );
   g.output('stage2', [1, 16, 'a', 'b']);
   const file = join(dir.path, 'user.onnx');
   await writeFile(file, g.toBytes());
   // Random weights make weak features: the plumbing is under test here, so only the ranking is checked.
   await trainAndCheck({ kind: 'onnx', path: file, layers: ['stage1', 'stage2'] }, 'user-onnx', false);
-  await expect(trainModel({ train: await readDataset(join(dir.path, 'folder')) }, join(dir.path, 'x'), { extractor: { kind: 'onnx', path: file, layers: ['nope'] } })).rejects.toMatchObject({ code: 'MODEL_INCOMPATIBLE' });
+  await expect(
+    trainModel({ train: await readDataset(join(dir.path, 'folder')) }, join(dir.path, 'x'), { extractor: { kind: 'onnx', path: file, layers: ['nope'] } }),
+  ).rejects.toMatchObject({ code: 'MODEL_INCOMPATIBLE' });
 });
 
 describe('command line', () => {

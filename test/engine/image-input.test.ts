@@ -17,13 +17,19 @@ describe('image header', () => {
     const rgb = textureRgb(1);
     expect(readImageHeader(await png(rgb))).toEqual({ format: 'png', width: 128, height: 128 });
     expect(readImageHeader(await jpeg(rgb))).toEqual({ format: 'jpeg', width: 128, height: 128 });
-    const wide = await sharp({ create: { width: 300, height: 90, channels: 3, background: '#123456' } }).jpeg({ progressive: true }).toBuffer();
+    const wide = await sharp({ create: { width: 300, height: 90, channels: 3, background: '#123456' } })
+      .jpeg({ progressive: true })
+      .toBuffer();
     expect(readImageHeader(wide)).toEqual({ format: 'jpeg', width: 300, height: 90 });
   });
 
   test('names formats it refuses and calls anything else not an image', async () => {
-    const gif = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#000' } }).gif().toBuffer();
-    const webp = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#000' } }).webp().toBuffer();
+    const gif = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#000' } })
+      .gif()
+      .toBuffer();
+    const webp = await sharp({ create: { width: 80, height: 80, channels: 3, background: '#000' } })
+      .webp()
+      .toBuffer();
     expect(await codeOf(() => sniffFormat(gif))).toBe('UNSUPPORTED_IMAGE_FORMAT');
     expect(await codeOf(() => sniffFormat(webp))).toBe('UNSUPPORTED_IMAGE_FORMAT');
     expect(await codeOf(() => sniffFormat(Buffer.from('{"not":"an image"}')))).toBe('INVALID_IMAGE');
@@ -31,22 +37,30 @@ describe('image header', () => {
   });
 
   test('refuses sides under 64 or over 4096 px', async () => {
-    const small = await sharp({ create: { width: 63, height: 200, channels: 3, background: '#000' } }).png().toBuffer();
-    const long = await sharp({ create: { width: 4097, height: 64, channels: 3, background: '#000' } }).png().toBuffer();
+    const small = await sharp({ create: { width: 63, height: 200, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    const long = await sharp({ create: { width: 4097, height: 64, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     expect(await codeOf(() => readImageHeader(small))).toBe('IMAGE_DIMENSIONS_OUT_OF_RANGE');
     expect(await codeOf(() => readImageHeader(long))).toBe('IMAGE_DIMENSIONS_OUT_OF_RANGE');
   });
 
   test('refuses a decompression bomb from its header alone', async () => {
     // 15000 x 15000 of one colour: a small file that would decode to 675 MB.
-    const bomb = await sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#000' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(bomb.length).toBeLessThan(1_000_000);
     expect(await codeOf(() => readImageHeader(bomb))).toBe('IMAGE_TOO_MANY_PIXELS');
     expect(await codeOf(decodeRgb(bomb))).toBe('IMAGE_TOO_MANY_PIXELS');
   });
 
   test('a PNG whose header was altered to look small fails to decode, not to a huge canvas', async () => {
-    const real = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } }).png().toBuffer();
+    const real = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     const lying = Buffer.from(real);
     lying.writeUInt32BE(100, 16); // claim 100 x 100 in IHDR (the CRC no longer matches either)
     lying.writeUInt32BE(100, 20);

@@ -18,7 +18,14 @@ describe('Lookout for Vision manifests', () => {
   test('reads labels from metadata under any key, masks, classes and reference forms', () => {
     const text = [
       line({ 'source-ref': 'a/n1.jpg', 'my-label': 0, 'my-label-metadata': { 'class-name': 'normal' } }),
-      line({ 'source-ref': 's3://line-bucket/imgs/a1.jpg', 'x-label-metadata': { 'class-name': 'anomaly' }, ...seg('s3://line-bucket/masks/a1.png', { '0': { 'class-name': 'BACKGROUND', 'hex-color': '#ffffff' }, '1': { 'class-name': 'scratch', 'hex-color': '#2ca02c' } }) }),
+      line({
+        'source-ref': 's3://line-bucket/imgs/a1.jpg',
+        'x-label-metadata': { 'class-name': 'anomaly' },
+        ...seg('s3://line-bucket/masks/a1.png', {
+          '0': { 'class-name': 'BACKGROUND', 'hex-color': '#ffffff' },
+          '1': { 'class-name': 'scratch', 'hex-color': '#2ca02c' },
+        }),
+      }),
       '',
       line({ 'source-ref': pathToFileURL('/data/n2.png').href, 'anomaly-label': 0 }),
       line({ 'source-ref': '/abs/u.jpg', 'lbl-metadata': { 'class-name': 'other' } }),
@@ -46,7 +53,11 @@ describe('Lookout for Vision manifests', () => {
     ['unmapped bucket', line({ 'source-ref': 's3://nowhere/x.jpg', 'anomaly-label': 0 }), /not mapped/],
     ['unknown scheme', line({ 'source-ref': 'https://example.com/x.jpg', 'anomaly-label': 0 }), /not supported/],
     ['a file URL with a host', line({ 'source-ref': 'file://server/x.jpg', 'anomaly-label': 0 }), /not a valid file URL/],
-    ['bad colour', line({ 'source-ref': 'x.jpg', 'l-metadata': { 'class-name': 'anomaly' }, ...seg('m.png', { '0': { 'class-name': 'dent', 'hex-color': 'red' } }) }), /hex-color/],
+    [
+      'bad colour',
+      line({ 'source-ref': 'x.jpg', 'l-metadata': { 'class-name': 'anomaly' }, ...seg('m.png', { '0': { 'class-name': 'dent', 'hex-color': 'red' } }) }),
+      /hex-color/,
+    ],
   ])('refuses a manifest with %s (DATASET_INVALID)', (_name, text, message) => {
     expect(() => parseManifest(text, '/base')).toThrow(expect.objectContaining({ code: 'DATASET_INVALID', message: expect.stringMatching(message) }));
   });
@@ -75,14 +86,22 @@ describe('Lookout for Vision manifests', () => {
 });
 
 describe('masks', () => {
-  const classes = [{ name: 'cracked', color: '#23A436' }, { name: 'dent', color: '#FF0000' }];
+  const classes = [
+    { name: 'cracked', color: '#23A436' },
+    { name: 'dent', color: '#FF0000' },
+  ];
   const full = { left: 0, top: 0, width: 8, height: 8 };
 
   async function maskFile(dir: string, name: string, pixels: (x: number, y: number) => number[], channels: 3 | 4, palette = false): Promise<string> {
     const buf = Buffer.alloc(8 * 8 * channels);
     for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) buf.set(pixels(x, y), (y * 8 + x) * channels);
     const path = join(dir, name);
-    await writeFile(path, await sharp(buf, { raw: { width: 8, height: 8, channels } }).png({ palette }).toBuffer());
+    await writeFile(
+      path,
+      await sharp(buf, { raw: { width: 8, height: 8, channels } })
+        .png({ palette })
+        .toBuffer(),
+    );
     return path;
   }
 
@@ -96,8 +115,12 @@ describe('masks', () => {
       // RGBA: class colour everywhere, but only the left half is opaque; a soft edge column at x=4.
       const rgba = await maskFile(tmp.path, 'rgba.png', (x) => [0x23, 0xa4, 0x36, left(x) ? 255 : x === 4 ? 90 : 0], 4);
       const expected = (k: number) => Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? k : 0));
-      expect([...(await readMaskLabels(await readFile(rgbBlack), 'rgbBlack', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
-      expect([...(await readMaskLabels(await readFile(rgbWhite), 'rgbWhite', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(2));
+      expect([...(await readMaskLabels(await readFile(rgbBlack), 'rgbBlack', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(
+        expected(1),
+      );
+      expect([...(await readMaskLabels(await readFile(rgbWhite), 'rgbWhite', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(
+        expected(2),
+      );
       expect([...(await readMaskLabels(await readFile(pal), 'pal', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
       expect([...(await readMaskLabels(await readFile(rgba), 'rgba', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 }))]).toEqual(expected(1));
     } finally {
@@ -109,9 +132,18 @@ describe('masks', () => {
     const tmp = await tempDir();
     try {
       const jpg = join(tmp.path, 'm.jpg');
-      await writeFile(jpg, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).jpeg().toBuffer());
-      await expect(readMask({ image: jpg, label: 'anomaly', mask: join(tmp.path, 'none.png'), maskRef: 'none.png' })).rejects.toMatchObject({ code: 'MASK_INVALID' });
-      await expect(readMaskLabels(await readFile(jpg), 'jpg', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'MASK_INVALID' });
+      await writeFile(
+        jpg,
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+          .jpeg()
+          .toBuffer(),
+      );
+      await expect(readMask({ image: jpg, label: 'anomaly', mask: join(tmp.path, 'none.png'), maskRef: 'none.png' })).rejects.toMatchObject({
+        code: 'MASK_INVALID',
+      });
+      await expect(readMaskLabels(await readFile(jpg), 'jpg', classes, { width: 8, height: 8 }, full, { width: 8, height: 8 })).rejects.toMatchObject({
+        code: 'MASK_INVALID',
+      });
     } finally {
       await tmp.cleanup();
     }

@@ -50,7 +50,10 @@ test('a model from a newer format is refused as incompatible, naming the version
     await cp(FIXTURE, dir.path, { recursive: true });
     const header = JSON.parse(await readFile(join(dir.path, 'model.json'), 'utf8'));
     await writeFile(join(dir.path, 'model.json'), JSON.stringify({ ...header, formatVersion: 3 }));
-    await expect(AnomalyModel.load(dir.path)).rejects.toMatchObject({ code: 'MODEL_INCOMPATIBLE', message: expect.stringMatching(/format version 3, made by a newer engine.*reads versions 1 and 2/) });
+    await expect(AnomalyModel.load(dir.path)).rejects.toMatchObject({
+      code: 'MODEL_INCOMPATIBLE',
+      message: expect.stringMatching(/format version 3, made by a newer engine.*reads versions 1 and 2/),
+    });
     // A known version with a scoring method this engine does not know is damage, not a crash.
     await writeFile(join(dir.path, 'model.json'), JSON.stringify({ ...header, formatVersion: 2, scoring: { ...header.scoring, method: { kind: 'oracle' } } }));
     await expect(AnomalyModel.load(dir.path)).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('scoring.method') });

@@ -29,7 +29,9 @@ async function stripes(seed: number): Promise<Buffer> {
       const v = ((y + phase) % 16 < 8 ? 170 : 70) + (rng() - 0.5) * 20;
       rgb.fill(Math.round(v), (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);
     }
-  return sharp(rgb, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toBuffer();
+  return sharp(rgb, { raw: { width: SIZE, height: SIZE, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 async function writeNormals(dir: string, count: number, turn: (i: number) => number | null): Promise<void> {
@@ -89,6 +91,11 @@ test('a turned good part is flagged by the fixed model and passes the any-orient
 
 test("'fixed' overrides what the normals say, and is recorded", async () => {
   const out = join(dir.path, 'forced-fixed');
-  const { header } = await trainModel({ train: await readDataset(join(dir.path, 'any')) }, out, { resolution: 128, testFraction: 0, roi: 'none', orientation: 'fixed' });
+  const { header } = await trainModel({ train: await readDataset(join(dir.path, 'any')) }, out, {
+    resolution: 128,
+    testFraction: 0,
+    roi: 'none',
+    orientation: 'fixed',
+  });
   expect(header.augmentation).toEqual({ rotations: [], orientation: 'fixed', orientationRatio: null });
 }, 60_000);

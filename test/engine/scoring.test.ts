@@ -24,7 +24,10 @@ describe('metrics', () => {
       labels[i] = rng() < 0.1 ? 1 : 0;
       scores[i] = rng() + labels[i] * 0.5;
     }
-    const exact = auroc([...scores].filter((_, i) => !labels[i]), [...scores].filter((_, i) => labels[i]))!;
+    const exact = auroc(
+      [...scores].filter((_, i) => !labels[i]),
+      [...scores].filter((_, i) => labels[i]),
+    )!;
     expect(pixelAuroc(scores, labels)).toBeCloseTo(exact, 3);
   });
 
@@ -38,7 +41,7 @@ describe('metrics', () => {
   });
 
   test('precision, recall and F1 at a threshold, and the F1-optimal threshold', () => {
-    expect(confusionAt([1, 2, 6], [5, 7, 8], 4.5)).toEqual({ precision: 0.75, recall: 1, f1: 2 * 0.75 / 1.75 });
+    expect(confusionAt([1, 2, 6], [5, 7, 8], 4.5)).toEqual({ precision: 0.75, recall: 1, f1: (2 * 0.75) / 1.75 });
     const best = bestF1Threshold([1, 2, 3], [5, 6]);
     expect(best.f1).toBe(1);
     expect(best.threshold).toBeGreaterThan(3);
@@ -211,7 +214,11 @@ describe('segmentation', () => {
     expect(marked).toBeGreaterThan(0);
     expect(s.anomalies[1]).toEqual({ name: 'dent', color: '#FF0000', totalPercentageArea: marked / (130 * 100) });
 
-    const none = await segment({ ...grid, data: new Float32Array(108) }, features, image, roi, { classes, prototypes: new Float32Array(2), pixelThreshold: 1.5 });
+    const none = await segment({ ...grid, data: new Float32Array(108) }, features, image, roi, {
+      classes,
+      prototypes: new Float32Array(2),
+      pixelThreshold: 1.5,
+    });
     expect(none.anomalies).toEqual([{ name: 'background', color: '#FFFFFF', totalPercentageArea: 1 }]);
   });
 });

@@ -86,7 +86,11 @@ test('detect output in Lookout for Vision shape', async () => {
   const lfv = toLookoutResult(await model.detect(await png(textureRgb(9003, [unseenDefect]))));
   expect(Object.keys(lfv)).toEqual(['Source', 'IsAnomalous', 'Confidence', 'Anomalies', 'AnomalyMask']);
   expect(lfv.Source).toEqual({ Type: 'direct' });
-  expect(Buffer.from(lfv.AnomalyMask as string, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  expect(
+    Buffer.from(lfv.AnomalyMask as string, 'base64')
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
 });
 
 test('images of another size than the training images are scored too', async () => {
@@ -129,7 +133,9 @@ test('bad input to detect gets a typed error and leaves the model working', asyn
   await expect(model.detect(Buffer.from('hello'))).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
   const good = await png(textureRgb(9006));
   await expect(model.detect(good.subarray(0, good.length - 200))).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
-  const tiny = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } }).png().toBuffer();
+  const tiny = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } })
+    .png()
+    .toBuffer();
   await expect(model.detect(tiny)).rejects.toMatchObject({ code: 'IMAGE_DIMENSIONS_OUT_OF_RANGE' });
   expect((await model.detect(good)).isAnomalous).toBe(false);
 });

@@ -17,12 +17,19 @@ function scene(): Buffer {
 
 async function raw(png: Buffer) {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, at: (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)] };
+  return {
+    data,
+    width: info.width,
+    height: info.height,
+    at: (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)],
+  };
 }
 
 let source: Buffer;
 beforeAll(async () => {
-  source = await sharp(scene(), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  source = await sharp(scene(), { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
 });
 
 test('brightness scales every channel and clips at white', async () => {

@@ -56,7 +56,12 @@ test('one query crosses both subgraphs', async () => {
   expect(res.body.singleResult.data).toEqual({
     inspection: {
       line: 'oven 2',
-      detection: { id: detectionId, isAnomalous: true, anomalies: [{ name: 'background' }, { name: 'cracked' }], model: { projectName: 'demo', version: '1', type: 'SEGMENTATION' } },
+      detection: {
+        id: detectionId,
+        isAnomalous: true,
+        anomalies: [{ name: 'background' }, { name: 'cracked' }],
+        model: { projectName: 'demo', version: '1', type: 'SEGMENTATION' },
+      },
     },
     projects: [{ name: 'demo' }],
   });

@@ -87,7 +87,11 @@ test('a model made again under the same name and version does not inherit the ol
 
 test('a model that is not HOSTED is refused before the cache, even for an image it answered before', async () => {
   let current: ModelInfo = model;
-  const backend: DetectorBackend = { ...gatedBackend().backend, describeModel: async () => current, detect: async () => ({ isAnomalous: false, confidence: 0.8 }) };
+  const backend: DetectorBackend = {
+    ...gatedBackend().backend,
+    describeModel: async () => current,
+    detect: async () => ({ isAnomalous: false, confidence: 0.8 }),
+  };
   const service = new DetectionService(backend, new MemoryCache(1 << 20), { ttlSeconds: 60, lockMs: 1_000, log: pino({ level: 'silent' }) });
   await service.detect(image, 'p', '1');
   current = { ...model, status: 'TRAINED' };

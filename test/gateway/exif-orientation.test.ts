@@ -65,5 +65,16 @@ test('a damaged EXIF block is ignored, never a crash', async () => {
   const bad = Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x12, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x49, 0x49, 0x2a, 0, 0xff, 0xff, 0, 0, 0, 0]);
   const jpeg = Buffer.concat([bad, sideways.subarray(2)]);
   expect(readImageHeader(jpeg).orientation).toBe(6);
-  expect(readImageHeader(Buffer.concat([bad, (await sharp({ create: { width: 80, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer()).subarray(2)])).orientation).toBeUndefined();
+  expect(
+    readImageHeader(
+      Buffer.concat([
+        bad,
+        (
+          await sharp({ create: { width: 80, height: 64, channels: 3, background: '#888' } })
+            .jpeg()
+            .toBuffer()
+        ).subarray(2),
+      ]),
+    ).orientation,
+  ).toBeUndefined();
 });

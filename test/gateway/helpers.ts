@@ -69,7 +69,11 @@ export async function postMultipart(url: string, form: FormData, headers: Record
 }
 
 export function detect(url: string, bytes: Buffer, opts: { project?: string; version?: string; type?: string; headers?: Record<string, string> } = {}) {
-  return postMultipart(url, multipart(DETECT, { image: null, project: opts.project ?? 'demo', version: opts.version }, [{ path: 'variables.image', bytes, type: opts.type }]), opts.headers);
+  return postMultipart(
+    url,
+    multipart(DETECT, { image: null, project: opts.project ?? 'demo', version: opts.version }, [{ path: 'variables.image', bytes, type: opts.type }]),
+    opts.headers,
+  );
 }
 
 /** `npm start`'s process (the build, dist/main.js) on a free port; resolves once it listens. */

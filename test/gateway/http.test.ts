@@ -24,7 +24,12 @@ test('detectAnomalies: typed result, signed masks, then a cache hit with the sam
   const first = await detect(gw.url, bytes);
   expect(first.status).toBe(200);
   const r = first.body.data.detectAnomalies;
-  expect(r).toMatchObject({ isAnomalous: true, cached: false, source: { type: 'direct' }, model: { projectName: 'demo', version: '1', status: 'HOSTED', type: 'SEGMENTATION' } });
+  expect(r).toMatchObject({
+    isAnomalous: true,
+    cached: false,
+    source: { type: 'direct' },
+    model: { projectName: 'demo', version: '1', status: 'HOSTED', type: 'SEGMENTATION' },
+  });
   expect(r.confidence).toBeGreaterThan(0.5);
   expect(r.anomalies[0]).toMatchObject({ name: 'background', mask: null });
   expect(r.anomalies[1]).toMatchObject({ name: 'cracked', pixelAnomaly: { color: '#23A436' } });
@@ -42,7 +47,11 @@ test('detectAnomalies: typed result, signed masks, then a cache hit with the sam
   expect(second.body.data.detectAnomalies).toMatchObject({ id: r.id, cached: true, isAnomalous: true });
   expect(gw.gateway.services.detections.backendCalls).toBe(1);
 
-  const byId = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($id: ID!){ detection(id: $id) { id cached isAnomalous } }', variables: { id: r.id } }) });
+  const byId = await fetch(`${gw.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'query($id: ID!){ detection(id: $id) { id cached isAnomalous } }', variables: { id: r.id } }),
+  });
   expect(((await byId.json()) as any).data.detection).toEqual({ id: r.id, cached: true, isAnomalous: true });
 });
 
@@ -74,13 +83,45 @@ test('mask URLs: tampered or expired -> 403, unknown or evicted -> 404', async (
 
 test.each([
   ['not an image', () => Promise.resolve(Buffer.from('definitely not an image')), 'image/png', 'INVALID_IMAGE'],
-  ['a GIF', () => sharp({ create: { width: 80, height: 80, channels: 3, background: '#000' } }).gif().toBuffer(), 'image/gif', 'UNSUPPORTED_IMAGE_FORMAT'],
+  [
+    'a GIF',
+    () =>
+      sharp({ create: { width: 80, height: 80, channels: 3, background: '#000' } })
+        .gif()
+        .toBuffer(),
+    'image/gif',
+    'UNSUPPORTED_IMAGE_FORMAT',
+  ],
   ['a PNG declared as JPEG', () => damaged(), 'image/jpeg', 'INVALID_IMAGE'],
   ['a truncated PNG', async () => (await damaged()).subarray(0, 2000), 'image/png', 'INVALID_IMAGE'],
-  ['a 32 px image', () => sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } }).png().toBuffer(), 'image/png', 'IMAGE_DIMENSIONS_OUT_OF_RANGE'],
+  [
+    'a 32 px image',
+    () =>
+      sharp({ create: { width: 32, height: 32, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+    'image/png',
+    'IMAGE_DIMENSIONS_OUT_OF_RANGE',
+  ],
   // 15000 x 15000 in a 1-bit palette: a few KB on the wire, 675 MB once decoded to RGB.
-  ['a decompression bomb', () => sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#000' } }).png({ palette: true, colours: 2, compressionLevel: 9 }).toBuffer(), 'image/png', 'IMAGE_TOO_MANY_PIXELS'],
-  ['an oversized file', () => sharp({ create: { width: 600, height: 600, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer(), 'image/png', 'PAYLOAD_TOO_LARGE'],
+  [
+    'a decompression bomb',
+    () =>
+      sharp({ create: { width: 15000, height: 15000, channels: 3, background: '#000' } })
+        .png({ palette: true, colours: 2, compressionLevel: 9 })
+        .toBuffer(),
+    'image/png',
+    'IMAGE_TOO_MANY_PIXELS',
+  ],
+  [
+    'an oversized file',
+    () =>
+      sharp({ create: { width: 600, height: 600, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+        .png()
+        .toBuffer(),
+    'image/png',
+    'PAYLOAD_TOO_LARGE',
+  ],
 ])('%s is refused with a stable code', async (_name, make, type, code) => {
   const res = await detect(gw.url, await make(), { type });
   expect(res.body.errors[0].extensions.code).toBe(code);
@@ -146,7 +187,9 @@ test('health and readiness', async () => {
 
 test('federation: the subgraph publishes its SDL and resolves Model entities', async () => {
   const post = (query: string, variables?: unknown) =>
-    fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json() as Promise<any>);
+    fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then(
+      (r) => r.json() as Promise<any>,
+    );
   const sdl = (await post('{ _service { sdl } }')).data._service.sdl;
   expect(sdl).toMatch(/type DetectionResult\s+@key\(fields: "id"\)/);
   const entities = await post('query($r: [_Any!]!){ _entities(representations: $r) { ... on Model { version type performance { testNormalImages } } } }', {

@@ -38,13 +38,20 @@ afterAll(async () => {
 const detectCalls = (project: string) => peer.requests.filter((r) => r.method === 'POST' && r.path.startsWith(`/2020-11-20/projects/${project}/`)).length;
 
 const gql = (query: string) =>
-  fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.json() as Promise<any>);
+  fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(
+    (r) => r.json() as Promise<any>,
+  );
 
 test('a segmentation answer comes back typed; the request was signed and carried the image', async () => {
   const img = await png(textureRgb(1));
   const before = peer.requests.length;
   const r = (await detect(gw.url, img, { project: 'factory', version: '1' })).body.data.detectAnomalies;
-  expect(r).toMatchObject({ isAnomalous: true, confidence: 0.93, cached: false, model: { projectName: 'factory', version: '1', status: 'HOSTED', type: null } });
+  expect(r).toMatchObject({
+    isAnomalous: true,
+    confidence: 0.93,
+    cached: false,
+    model: { projectName: 'factory', version: '1', status: 'HOSTED', type: null },
+  });
   expect(r.anomalies.map((a: { name: string }) => a.name)).toEqual(['background', 'scratch']);
   expect(r.anomalies[1].pixelAnomaly).toEqual({ totalPercentageArea: 0.25, color: '#2CA02C' });
   expect(r.anomalyMask).toMatchObject({ width: 128, height: 128 });
@@ -71,13 +78,17 @@ test.each([
   ['access denied', 'denied', 'FORBIDDEN', 403, 1],
   ['a server error, after the standard retries', 'broken', 'UPSTREAM_ERROR', 502, 3],
   ['a peer that never answers, after the request timeout and retries', 'slow', 'UPSTREAM_ERROR', 502, 3],
-])('%s', async (_name, project, code, status, attempts) => {
-  const before = detectCalls(project);
-  const res = await detect(gw.url, await png(textureRgb(3)), { project });
-  expect(res.body.errors[0].extensions.code).toBe(code);
-  expect(res.status).toBe(status);
-  expect(detectCalls(project) - before).toBe(attempts);
-}, 30_000);
+])(
+  '%s',
+  async (_name, project, code, status, attempts) => {
+    const before = detectCalls(project);
+    const res = await detect(gw.url, await png(textureRgb(3)), { project });
+    expect(res.body.errors[0].extensions.code).toBe(code);
+    expect(res.status).toBe(status);
+    expect(detectCalls(project) - before).toBe(attempts);
+  },
+  30_000,
+);
 
 test('throttling is retried, then reported with its retry-after', async () => {
   const before = detectCalls('throttled');

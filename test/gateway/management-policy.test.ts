@@ -28,11 +28,17 @@ afterAll(async () => {
   await data?.cleanup();
 });
 
-async function withServices(env: Record<string, string>, fn: (run: (query: string, variables?: Record<string, unknown>) => Promise<any>, services: Awaited<ReturnType<typeof createServices>>) => Promise<void>) {
+async function withServices(
+  env: Record<string, string>,
+  fn: (run: (query: string, variables?: Record<string, unknown>) => Promise<any>, services: Awaited<ReturnType<typeof createServices>>) => Promise<void>,
+) {
   const services = await createServices(loadConfig({ DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'silent', ...env }), pino({ level: 'silent' }));
   try {
     await fn(async (query, variables) => {
-      const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test', principal: await services.auth.authenticate({}) }) });
+      const res = await apollo.executeOperation(
+        { query, variables },
+        { contextValue: createContext(services, { baseUrl: 'http://gw.test', principal: await services.auth.authenticate({}) }) },
+      );
       if (res.body.kind !== 'single') throw new Error('expected a single result');
       return res.body.singleResult;
     }, services);
@@ -78,7 +84,11 @@ test('models the CLI puts in the data folder while the gateway runs appear, with
     // What `lookout-engine train --out DATA_DIR/projects/<p>/models/<v>` leaves behind.
     await cp(join(data.path, 'projects', 'demo', 'models', '1'), join(data.path, 'projects', 'demo', 'models', '2'), { recursive: true });
     await cp(join(data.path, 'projects', 'demo', 'models', '1'), join(data.path, 'projects', 'from-cli', 'models', '1'), { recursive: true });
-    expect((await run(`{ model(projectName: "demo", version: "2") { version status type } }`)).data.model).toEqual({ version: '2', status: 'HOSTED', type: 'SEGMENTATION' });
+    expect((await run(`{ model(projectName: "demo", version: "2") { version status type } }`)).data.model).toEqual({
+      version: '2',
+      status: 'HOSTED',
+      type: 'SEGMENTATION',
+    });
     expect((await run(`{ model(projectName: "from-cli", version: "latest") { version status } }`)).data.model).toEqual({ version: '1', status: 'HOSTED' });
     expect((await run(`{ model(projectName: "demo", version: "latest") { version } }`)).data.model.version).toBe('2');
     expect((await run(`{ projects { name } }`)).data.projects.map((p: { name: string }) => p.name)).toEqual(['demo', 'from-cli']);

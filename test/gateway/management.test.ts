@@ -28,7 +28,11 @@ afterAll(async () => {
 const admin = { authorization: `Bearer ${TOKEN}` };
 
 async function gql(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = admin) {
-  const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`${gw.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -55,20 +59,38 @@ test('without the admin token the management mutations are FORBIDDEN and change 
 });
 
 test('create a project and a dataset from uploads, train, detect (which starts the model), stop, delete', async () => {
-  expect((await gql(`mutation { createProject(name: "widgets") { name createdAt datasets { type } } }`)).body.data.createProject).toMatchObject({ name: 'widgets', datasets: [] });
+  expect((await gql(`mutation { createProject(name: "widgets") { name createdAt datasets { type } } }`)).body.data.createProject).toMatchObject({
+    name: 'widgets',
+    datasets: [],
+  });
 
   const normals = await Promise.all(Array.from({ length: 10 }, (_, i) => png(textureRgb(300 + i))));
   const anomalies = await Promise.all(Array.from({ length: 5 }, (_, i) => png(textureRgb(600 + i, [defectFor(i)]))));
   const CREATE = `mutation C($n: [Upload!], $a: [Upload!]) { createDataset(input: { projectName: "widgets", normalImages: $n, anomalyImages: $a }) { projectName type status imageStats { total labeled normal anomaly } } }`;
   const files = [...normals.map((bytes, i) => ({ path: `variables.n.${i}`, bytes })), ...anomalies.map((bytes, i) => ({ path: `variables.a.${i}`, bytes }))];
-  const created = await postMultipart(gw.url, multipart(CREATE, { n: normals.map(() => null), a: anomalies.map(() => null) }, files), { 'apollo-require-preflight': 'true', ...admin });
+  const created = await postMultipart(gw.url, multipart(CREATE, { n: normals.map(() => null), a: anomalies.map(() => null) }, files), {
+    'apollo-require-preflight': 'true',
+    ...admin,
+  });
   expect(created.body.errors).toBeUndefined();
-  expect(created.body.data.createDataset).toEqual({ projectName: 'widgets', type: 'TRAIN', status: 'CREATE_COMPLETE', imageStats: { total: 15, labeled: 15, normal: 10, anomaly: 5 } });
+  expect(created.body.data.createDataset).toEqual({
+    projectName: 'widgets',
+    type: 'TRAIN',
+    status: 'CREATE_COMPLETE',
+    imageStats: { total: 15, labeled: 15, normal: 10, anomaly: 5 },
+  });
 
   // The same image twice is one entry; a new one is added.
   const ADD = `mutation A($n: [Upload!]) { addDatasetImages(input: { projectName: "widgets", normalImages: $n }) { status imageStats { total normal } } }`;
   const extra = await png(textureRgb(399));
-  const added = await postMultipart(gw.url, multipart(ADD, { n: [null, null] }, [{ path: 'variables.n.0', bytes: normals[0] }, { path: 'variables.n.1', bytes: extra }]), { 'apollo-require-preflight': 'true', ...admin });
+  const added = await postMultipart(
+    gw.url,
+    multipart(ADD, { n: [null, null] }, [
+      { path: 'variables.n.0', bytes: normals[0] },
+      { path: 'variables.n.1', bytes: extra },
+    ]),
+    { 'apollo-require-preflight': 'true', ...admin },
+  );
   expect(added.body.data.addDatasetImages).toEqual({ status: 'UPDATE_COMPLETE', imageStats: { total: 16, normal: 11 } });
 
   const trained = await gql(`mutation { trainModel(input: { projectName: "widgets", description: "gql-1" }) { version status description } }`);
@@ -78,7 +100,10 @@ test('create a project and a dataset from uploads, train, detect (which starts t
 
   // The protocol sees the same model (anonymous mode: no keys in this gateway).
   const lfv = client(gw.url, { accessKeyId: 'ANY', secretAccessKey: 'any' });
-  expect((await lfv.send(new DescribeModelCommand({ ProjectName: 'widgets', ModelVersion: '1' }))).ModelDescription).toMatchObject({ Status: 'TRAINED', Description: 'gql-1' });
+  expect((await lfv.send(new DescribeModelCommand({ ProjectName: 'widgets', ModelVersion: '1' }))).ModelDescription).toMatchObject({
+    Status: 'TRAINED',
+    Description: 'gql-1',
+  });
   expect((await lfv.send(new DescribeProjectCommand({ ProjectName: 'widgets' }))).ProjectDescription!.Datasets).toHaveLength(1);
 
   // Start on first use: a GraphQL detection with a TRAINED model starts it.
@@ -93,7 +118,10 @@ test('create a project and a dataset from uploads, train, detect (which starts t
   expect(busy.body.errors[0].extensions).toMatchObject({ code: 'RESOURCE_CONFLICT', resourceType: 'MODEL', resourceId: 'widgets/1' });
   expect((await gql(`mutation { stopModel(projectName: "widgets", version: "1") { status } }`)).body.data.stopModel.status).toBe('STOPPING_HOSTING');
   await waitFor('widgets', '1', ['TRAINED']);
-  expect((await gql(`mutation { deleteModel(projectName: "widgets", version: "1") { version status } }`)).body.data.deleteModel).toEqual({ version: '1', status: 'DELETING' });
+  expect((await gql(`mutation { deleteModel(projectName: "widgets", version: "1") { version status } }`)).body.data.deleteModel).toEqual({
+    version: '1',
+    status: 'DELETING',
+  });
   expect((await gql(MODEL, { p: 'widgets', v: '1' })).body.data.model).toBeNull();
 
   const notEmpty = await gql(`mutation { deleteProject(name: "widgets") }`);
@@ -107,10 +135,21 @@ test('orientation travels from GraphQL input or a protocol tag to the trained mo
   await gql(`mutation { createProject(name: "turns") { name } }`);
   const normals = await Promise.all(Array.from({ length: 6 }, (_, i) => png(textureRgb(700 + i))));
   const C = `mutation C($n: [Upload!]) { createDataset(input: { projectName: "turns", normalImages: $n }) { imageStats { total } } }`;
-  await postMultipart(gw.url, multipart(C, { n: normals.map(() => null) }, normals.map((bytes, i) => ({ path: `variables.n.${i}`, bytes }))), { 'apollo-require-preflight': 'true', ...admin });
+  await postMultipart(
+    gw.url,
+    multipart(
+      C,
+      { n: normals.map(() => null) },
+      normals.map((bytes, i) => ({ path: `variables.n.${i}`, bytes })),
+    ),
+    { 'apollo-require-preflight': 'true', ...admin },
+  );
 
   const ORIENTED = `query M($v: String!) { model(projectName: "turns", version: $v) { status orientation } }`;
-  expect((await gql(`mutation { trainModel(input: { projectName: "turns", orientation: ANY }) { version orientation } }`)).body.data.trainModel).toEqual({ version: '1', orientation: null });
+  expect((await gql(`mutation { trainModel(input: { projectName: "turns", orientation: ANY }) { version orientation } }`)).body.data.trainModel).toEqual({
+    version: '1',
+    orientation: null,
+  });
   await waitFor('turns', '1', ['TRAINED', 'TRAINING_FAILED']);
   expect((await gql(ORIENTED, { v: '1' })).body.data.model).toEqual({ status: 'TRAINED', orientation: 'ANY' });
   const wrong = await gql(`mutation { trainModel(input: { projectName: "turns", orientation: SIDEWAYS }) { version } }`);
@@ -119,11 +158,15 @@ test('orientation travels from GraphQL input or a protocol tag to the trained mo
   const lfv = client(gw.url, { accessKeyId: 'ANY', secretAccessKey: 'any' });
   try {
     const output = { S3Location: { Bucket: 'out' } };
-    await expect(lfv.send(new CreateModelCommand({ ProjectName: 'turns', OutputConfig: output, Tags: [{ Key: 'lookout-gateway:orientation', Value: 'sideways' }] }))).rejects.toMatchObject({
+    await expect(
+      lfv.send(new CreateModelCommand({ ProjectName: 'turns', OutputConfig: output, Tags: [{ Key: 'lookout-gateway:orientation', Value: 'sideways' }] })),
+    ).rejects.toMatchObject({
       name: 'ValidationException',
       message: expect.stringContaining('auto, any or fixed'),
     });
-    const created = await lfv.send(new CreateModelCommand({ ProjectName: 'turns', OutputConfig: output, Tags: [{ Key: 'lookout-gateway:orientation', Value: 'fixed' }] }));
+    const created = await lfv.send(
+      new CreateModelCommand({ ProjectName: 'turns', OutputConfig: output, Tags: [{ Key: 'lookout-gateway:orientation', Value: 'fixed' }] }),
+    );
     expect(created.ModelMetadata!.ModelVersion).toBe('2'); // the refused request recorded nothing
     await waitFor('turns', '2', ['TRAINED', 'TRAINING_FAILED']);
     expect((await gql(ORIENTED, { v: '2' })).body.data.model).toEqual({ status: 'TRAINED', orientation: 'FIXED' });
@@ -158,7 +201,9 @@ test("sensitivity moves a trained model's decision, from GraphQL or a protocol t
   const lfv = client(gw.url, { accessKeyId: 'ANY', secretAccessKey: 'any' });
   try {
     const arn = (await lfv.send(new DescribeModelCommand({ ProjectName: 'turns', ModelVersion: '2' }))).ModelDescription!.ModelArn!;
-    await expect(lfv.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'lookout-gateway:sensitivity', Value: 'high' }] }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(lfv.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'lookout-gateway:sensitivity', Value: 'high' }] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     expect((await gql(OP)).body.data.model.operatingPoint.sensitivity).toBe(0.99);
     await lfv.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'lookout-gateway:sensitivity', Value: '0.5' }] }));
   } finally {
@@ -166,7 +211,10 @@ test("sensitivity moves a trained model's decision, from GraphQL or a protocol t
   }
   expect((await gql(OP)).body.data.model.operatingPoint).toEqual(calibrated);
   // Back at the calibrated point, the first answer is the cached one again.
-  expect((await detect(gw.url, image, { project: 'turns', version: '2' })).body.data.detectAnomalies).toMatchObject({ id: before.body.data.detectAnomalies.id, cached: true });
+  expect((await detect(gw.url, image, { project: 'turns', version: '2' })).body.data.detectAnomalies).toMatchObject({
+    id: before.body.data.detectAnomalies.id,
+    cached: true,
+  });
 });
 
 test('a training that cannot run says why in statusMessage', async () => {

@@ -30,7 +30,11 @@ describe('two gateways on one Redis', () => {
   let b: Running;
   beforeAll(async () => {
     // A fresh prefix per run: the shared Redis may hold other runs' keys.
-    const env = { REDIS_URL: SHARED_REDIS, CACHE_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`, MASK_URL_KEYS: `k1:${randomBytes(24).toString('hex')}` };
+    const env = {
+      REDIS_URL: SHARED_REDIS,
+      CACHE_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`,
+      MASK_URL_KEYS: `k1:${randomBytes(24).toString('hex')}`,
+    };
     a = await startGateway(data.path, env);
     b = await startGateway(second.path, env);
   });

@@ -30,7 +30,10 @@ afterAll(async () => {
 });
 
 async function run(query: string, variables?: Record<string, unknown>) {
-  const res = await apollo.executeOperation({ query, variables }, { contextValue: createContext(services, { baseUrl: 'http://gw.test', principal: await services.auth.authenticate({}) }) });
+  const res = await apollo.executeOperation(
+    { query, variables },
+    { contextValue: createContext(services, { baseUrl: 'http://gw.test', principal: await services.auth.authenticate({}) }) },
+  );
   if (res.body.kind !== 'single') throw new Error('expected a single result');
   return res.body.singleResult as { data?: any; errors?: any[] };
 }
@@ -46,7 +49,9 @@ function uploadOf(file: { mimetype: string; createReadStream: () => Readable }):
 const upload = (bytes: Buffer, mimetype = 'image/png') => uploadOf({ mimetype, createReadStream: () => Readable.from([bytes]) });
 
 test('projects, models and the model behind "latest"', async () => {
-  const r = await run('{ projects { name models { version status } } model(projectName: "demo") { version type anomalyTypes { name color } performance { f1Score testNormalImages } } }');
+  const r = await run(
+    '{ projects { name models { version status } } model(projectName: "demo") { version type anomalyTypes { name color } performance { f1Score testNormalImages } } }',
+  );
   expect(r.errors).toBeUndefined();
   expect(r.data.projects).toEqual([{ name: 'demo', models: [{ version: '1', status: 'HOSTED' }] }]);
   expect(r.data.model).toMatchObject({ version: '1', type: 'SEGMENTATION', anomalyTypes: [{ name: 'cracked', color: '#23A436' }] });
@@ -61,21 +66,31 @@ test('unknown projects and models', async () => {
 });
 
 test('detectAnomalies, then the result as a federation entity', async () => {
-  const r = await run('mutation($i: Upload!){ detectAnomalies(input: { image: $i, projectName: "demo" }) { id isAnomalous anomalyMask { url } model { version } } }', {
-    i: upload(await png(textureRgb(61, [defectFor(3)]))),
-  });
+  const r = await run(
+    'mutation($i: Upload!){ detectAnomalies(input: { image: $i, projectName: "demo" }) { id isAnomalous anomalyMask { url } model { version } } }',
+    {
+      i: upload(await png(textureRgb(61, [defectFor(3)]))),
+    },
+  );
   expect(r.errors).toBeUndefined();
   const { id, isAnomalous, anomalyMask, model } = r.data.detectAnomalies;
   expect(isAnomalous).toBe(true);
   expect(model.version).toBe('1');
   expect(anomalyMask.url).toMatch(new RegExp(`^http://gw.test/masks/${id}/all.png\\?exp=\\d+&kid=ephemeral&sig=`));
-  const e = await run('query($r: [_Any!]!){ _entities(representations: $r) { ... on DetectionResult { id cached isAnomalous } } }', { r: [{ __typename: 'DetectionResult', id }] });
+  const e = await run('query($r: [_Any!]!){ _entities(representations: $r) { ... on DetectionResult { id cached isAnomalous } } }', {
+    r: [{ __typename: 'DetectionResult', id }],
+  });
   expect(e.data._entities).toEqual([{ id, cached: true, isAnomalous: true }]);
 });
 
 test('an unexpected failure is masked as INTERNAL_SERVER_ERROR', async () => {
   const r = await run('mutation($i: Upload!){ detectAnomalies(input: { image: $i, projectName: "demo" }) { id } }', {
-    i: uploadOf({ mimetype: 'image/png', createReadStream: () => { throw new Error('disk on fire'); } }),
+    i: uploadOf({
+      mimetype: 'image/png',
+      createReadStream: () => {
+        throw new Error('disk on fire');
+      },
+    }),
   });
   expect(r.errors?.[0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   expect(JSON.stringify(r.errors)).not.toMatch(/disk on fire/);

@@ -31,7 +31,15 @@ test('SIGTERM drains in-flight detections, then exits 0', async () => {
 
   // Three large, distinct images: decoding and scoring them keeps the gateway busy for a while,
   // and the engine takes one at a time, so all three are in flight when SIGTERM arrives.
-  const images = await Promise.all([1, 2, 3].map((seed) => sharp({ create: { width: 2400, height: 2400, channels: 3, background: { r: seed * 40, g: 90, b: 60 }, noise: { type: 'gaussian', mean: 120, sigma: 30 } } }).png({ compressionLevel: 1 }).toBuffer()));
+  const images = await Promise.all(
+    [1, 2, 3].map((seed) =>
+      sharp({
+        create: { width: 2400, height: 2400, channels: 3, background: { r: seed * 40, g: 90, b: 60 }, noise: { type: 'gaussian', mean: 120, sigma: 30 } },
+      })
+        .png({ compressionLevel: 1 })
+        .toBuffer(),
+    ),
+  );
   const inFlight = images.map((img) => detect(url, img));
   await new Promise((r) => setTimeout(r, 400));
   child.kill('SIGTERM');
@@ -68,7 +76,10 @@ test('in production with Redis and three trainings queued, SIGTERM still exits; 
     lfv.destroy();
 
     // The replacement that starts too early is turned away, and says why.
-    const second = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], { env: { ...process.env, ...env, PORT: '0', DEMO_MODEL: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const second = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], {
+      env: { ...process.env, ...env, PORT: '0', DEMO_MODEL: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let said = '';
     second.stderr!.on('data', (d) => (said += d));
     expect(await new Promise((r) => second.on('exit', r))).toBe(1);

@@ -45,7 +45,14 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(JSON.stringify(body));
 }
 
-function fail(res: http.ServerResponse, status: number, name: string, message: string, fields: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+function fail(
+  res: http.ServerResponse,
+  status: number,
+  name: string,
+  message: string,
+  fields: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   send(res, status, { __type: name, Message: message, ...fields }, { 'x-amzn-errortype': name, ...headers });
 }
 
@@ -71,7 +78,9 @@ async function detectResult(model: PeerModel, image: Buffer) {
   const raw = Buffer.alloc(w * h * 3, 255);
   const left = Math.floor(w / 4);
   for (let y = 0; y < h; y++) for (let x = 0; x < left; x++) raw.set([0x2c, 0xa0, 0x2c], (y * w + x) * 3);
-  const mask = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  const mask = await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
   const share = left / w;
   return {
     DetectAnomalyResult: {
@@ -96,37 +105,56 @@ export async function startLookoutVisionPeer(): Promise<LookoutVisionPeer> {
     const url = new URL(req.url ?? '/', 'http://peer');
     requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, bodyBytes: body.length });
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== '2020-11-20' || parts[1] !== 'projects') return fail(res, 404, 'ResourceNotFoundException', 'Unknown operation', { ResourceId: url.pathname, ResourceType: 'PROJECT' });
+    if (parts[0] !== '2020-11-20' || parts[1] !== 'projects')
+      return fail(res, 404, 'ResourceNotFoundException', 'Unknown operation', { ResourceId: url.pathname, ResourceType: 'PROJECT' });
     const [, , project, models, version, action] = parts;
 
     if (req.method === 'GET' && parts.length === 2) {
       // ListProjects, one per page, to make the client paginate.
       const names = Object.keys(PROJECTS).sort();
       const start = Number(url.searchParams.get('nextToken') ?? 0);
-      const page = names.slice(start, start + 1).map((ProjectName) => ({ ProjectName, ProjectArn: `arn:aws:lookoutvision:us-east-1:123456789012:project/${ProjectName}`, CreationTimestamp: 1_700_000_000 }));
+      const page = names.slice(start, start + 1).map((ProjectName) => ({
+        ProjectName,
+        ProjectArn: `arn:aws:lookoutvision:us-east-1:123456789012:project/${ProjectName}`,
+        CreationTimestamp: 1_700_000_000,
+      }));
       return send(res, 200, { Projects: page, ...(start + 1 < names.length ? { NextToken: String(start + 1) } : {}) });
     }
-    if (!PROJECTS[project]) return fail(res, 404, 'ResourceNotFoundException', `Project ${project} not found`, { ResourceId: project, ResourceType: 'PROJECT' });
+    if (!PROJECTS[project])
+      return fail(res, 404, 'ResourceNotFoundException', `Project ${project} not found`, { ResourceId: project, ResourceType: 'PROJECT' });
     if (models !== 'models') return fail(res, 404, 'ResourceNotFoundException', 'Unknown operation', { ResourceId: project, ResourceType: 'PROJECT' });
 
     if (req.method === 'GET' && !version) {
       const versions = Object.keys(PROJECTS[project]).sort();
       const start = Number(url.searchParams.get('nextToken') ?? 0);
-      return send(res, 200, { Models: versions.slice(start, start + 1).map((v) => modelMetadata(project, v)), ...(start + 1 < versions.length ? { NextToken: String(start + 1) } : {}) });
+      return send(res, 200, {
+        Models: versions.slice(start, start + 1).map((v) => modelMetadata(project, v)),
+        ...(start + 1 < versions.length ? { NextToken: String(start + 1) } : {}),
+      });
     }
     const concrete = version === 'latest' ? latest(project) : version;
     const model = PROJECTS[project][concrete];
-    if (!model) return fail(res, 404, 'ResourceNotFoundException', `Model ${project}/${version} not found`, { ResourceId: `${project}/${version}`, ResourceType: 'MODEL' });
+    if (!model)
+      return fail(res, 404, 'ResourceNotFoundException', `Model ${project}/${version} not found`, {
+        ResourceId: `${project}/${version}`,
+        ResourceType: 'MODEL',
+      });
     if (req.method === 'GET' && !action) return send(res, 200, { ModelDescription: modelMetadata(project, concrete) });
 
     if (req.method === 'POST' && action === 'detect') {
-      if (project === 'throttled') return fail(res, 429, 'ThrottlingException', 'Rate exceeded', { QuotaCode: 'L-1', ServiceCode: 'lookoutvision' }, { 'retry-after': '3' });
+      if (project === 'throttled')
+        return fail(res, 429, 'ThrottlingException', 'Rate exceeded', { QuotaCode: 'L-1', ServiceCode: 'lookoutvision' }, { 'retry-after': '3' });
       if (project === 'denied') return fail(res, 403, 'AccessDeniedException', 'Not allowed');
       if (project === 'broken') return fail(res, 500, 'InternalServerException', 'Something broke');
       if (project === 'slow') return; // never answers: the client's request timeout must fire
       const type = req.headers['content-type'];
-      if (type !== 'image/png' && type !== 'image/jpeg') return fail(res, 400, 'ValidationException', 'content-type must be one of the following. image/jpeg, image/png');
-      if (model.status !== 'HOSTED') return fail(res, 409, 'ConflictException', `Model ${project}/${concrete} is not hosted`, { ResourceId: `${project}/${concrete}`, ResourceType: 'MODEL' });
+      if (type !== 'image/png' && type !== 'image/jpeg')
+        return fail(res, 400, 'ValidationException', 'content-type must be one of the following. image/jpeg, image/png');
+      if (model.status !== 'HOSTED')
+        return fail(res, 409, 'ConflictException', `Model ${project}/${concrete} is not hosted`, {
+          ResourceId: `${project}/${concrete}`,
+          ResourceType: 'MODEL',
+        });
       return send(res, 200, await detectResult(model, body));
     }
     return fail(res, 400, 'ValidationException', 'Unsupported operation');

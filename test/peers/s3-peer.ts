@@ -37,7 +37,11 @@ export async function startS3Peer(): Promise<S3Peer> {
       if (req.method === 'GET') {
         const body = objects.get(path);
         if (!body) return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, etag: `"${createHash('md5').update(body).digest('hex')}"` });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-length': body.length,
+          etag: `"${createHash('md5').update(body).digest('hex')}"`,
+        });
         return res.end(body);
       }
       if (req.method === 'PUT') {

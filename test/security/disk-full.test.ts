@@ -26,7 +26,7 @@ beforeAll(async () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', data], { stdio: 'pipe' });
     mounted = true;
   } catch (err) {
-    throw new Error(`this test mounts a small tmpfs and needs root: ${(err as Error).message}`);
+    throw new Error(`this test mounts a small tmpfs and needs root: ${(err as Error).message}`, { cause: err });
   }
   gw = await startGateway(data);
 });
@@ -74,7 +74,11 @@ test('a full disk is STORAGE_FULL, leaves nothing behind, and turns /readyz not-
   expect(project.body.errors[0].message).toMatch(/storage is full \(ENOSPC\)/);
 
   const images = await Promise.all([1, 2, 3].map((i) => png(textureRgb(40 + i))));
-  const form = multipart('mutation C($n: [Upload!]) { createDataset(input: { projectName: "before", normalImages: $n }) { imageStats { total } } }', { n: [null, null, null] }, images.map((bytes, i) => ({ path: `variables.n.${i}`, bytes })));
+  const form = multipart(
+    'mutation C($n: [Upload!]) { createDataset(input: { projectName: "before", normalImages: $n }) { imageStats { total } } }',
+    { n: [null, null, null] },
+    images.map((bytes, i) => ({ path: `variables.n.${i}`, bytes })),
+  );
   const dataset = await postMultipart(gw.url, form);
   expect(dataset.body.errors[0].extensions.code).toBe('STORAGE_FULL');
 

@@ -24,7 +24,13 @@ afterAll(async () => {
 test('one upload used in two places is BAD_USER_INPUT, and the rest of the answer survives', async () => {
   const image = await png(textureRgb(21));
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation B($a: [Upload!]!) { detectAnomaliesBatch(input: { images: $a, projectName: "demo" }) { index error { code } result { isAnomalous } } }', variables: { a: [null, null] } }));
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: 'mutation B($a: [Upload!]!) { detectAnomaliesBatch(input: { images: $a, projectName: "demo" }) { index error { code } result { isAnomalous } } }',
+      variables: { a: [null, null] },
+    }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.a.0', 'variables.a.1'] }));
   form.append('0', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'a.png');
   const r = await postMultipart(gw.url, form);
@@ -42,7 +48,11 @@ test('a malformed mask path is 400', async () => {
 
 test('a 100 KB project name is not echoed back whole', async () => {
   const name = 'x'.repeat(100_000) + '!';
-  const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation($n: String!) { createProject(name: $n) { name } }', variables: { n: name } }) });
+  const res = await fetch(`${gw.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($n: String!) { createProject(name: $n) { name } }', variables: { n: name } }),
+  });
   const body = (await res.json()) as any;
   expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   expect(body.errors[0].message.length).toBeLessThan(1200);
@@ -63,7 +73,9 @@ test('a client leaving mid-upload or mid-detection is logged at info, not as an 
     const send = (body: Buffer, length: number) =>
       new Promise<void>((resolve) => {
         const s = connect(port, '127.0.0.1', () => {
-          s.write(`POST /graphql HTTP/1.1\r\nHost: x\r\napollo-require-preflight: true\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\n\r\n`);
+          s.write(
+            `POST /graphql HTTP/1.1\r\nHost: x\r\napollo-require-preflight: true\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\n\r\n`,
+          );
           s.write(body);
           setTimeout(() => {
             s.destroy();

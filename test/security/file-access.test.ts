@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateProjectCommand, DescribeDatasetCommand, UpdateDatasetEntriesCommand, ValidationException, type LookoutVisionClient } from '@aws-sdk/client-lookoutvision';
+import {
+  CreateProjectCommand,
+  DescribeDatasetCommand,
+  UpdateDatasetEntriesCommand,
+  ValidationException,
+  type LookoutVisionClient,
+} from '@aws-sdk/client-lookoutvision';
 import { confinedJoin, OPEN_FILE_ACCESS, readAllowedFile } from '../../src/engine/dataset/file-access';
 import { readImage } from '../../src/engine/dataset/read-entry';
 import { png, textureRgb } from '../helpers/images';
@@ -40,14 +46,23 @@ afterAll(async () => {
 });
 
 const total = async () => (await lfv.send(new DescribeDatasetCommand({ ProjectName: 'files', DatasetType: 'train' }))).DatasetDescription!.ImageStats!.Total;
-const update = (refs: string[]) => lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'files', DatasetType: 'train', Changes: Buffer.from(refs.map(line).join('\n')) }));
+const update = (refs: string[]) =>
+  lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'files', DatasetType: 'train', Changes: Buffer.from(refs.map(line).join('\n')) }));
 
 test('paths outside the roots are refused like absent files, and nothing is stored', async () => {
   const secret = join(dir, 'elsewhere', 'secret.png');
   await writeFile(secret, await png(textureRgb(1)));
   await symlink(secret, join(dir, 'bucket', 'p', 'link.png'));
   const before = await total();
-  const refs = ['/dev/zero', 'file:///etc/passwd', `s3://${BUCKET}/../../../etc/hostname`, `s3://${BUCKET}/p/link.png`, secret, `s3://${BUCKET}/p/absent.png`, 's3://../etc/hostname'];
+  const refs = [
+    '/dev/zero',
+    'file:///etc/passwd',
+    `s3://${BUCKET}/../../../etc/hostname`,
+    `s3://${BUCKET}/p/link.png`,
+    secret,
+    `s3://${BUCKET}/p/absent.png`,
+    's3://../etc/hostname',
+  ];
   const messages: string[] = [];
   for (const ref of refs) {
     const err = await thrown(() => update([ref]));
@@ -58,7 +73,9 @@ test('paths outside the roots are refused like absent files, and nothing is stor
     expect(told).not.toContain(dir);
   }
   // The same words whether the file is missing, outside, or behind a symlink that leaves.
-  expect(new Set(messages)).toEqual(new Set(['Images or masks the dataset names cannot be used: Line 1: <ref> does not exist or is outside the folders this gateway reads.']));
+  expect(new Set(messages)).toEqual(
+    new Set(['Images or masks the dataset names cannot be used: Line 1: <ref> does not exist or is outside the folders this gateway reads.']),
+  );
   expect(await total()).toBe(before);
 });
 
@@ -86,7 +103,10 @@ test('files in a named root and in the bucket are accepted; a later bad line nam
 describe('the engine reads only regular files, within the size cap', () => {
   test('/dev/zero, even through the CLI, is refused at once', async () => {
     await expect(readAllowedFile('/dev/zero', OPEN_FILE_ACCESS)).rejects.toMatchObject({ reason: 'not-a-file' });
-    await expect(readImage({ image: '/dev/zero', ref: 'zero', label: 'normal' })).rejects.toMatchObject({ code: 'DATASET_INVALID', message: 'The image "zero" is not a regular file.' });
+    await expect(readImage({ image: '/dev/zero', ref: 'zero', label: 'normal' })).rejects.toMatchObject({
+      code: 'DATASET_INVALID',
+      message: 'The image "zero" is not a regular file.',
+    });
   });
 
   test('a file over the cap is refused before reading, one under it read whole', async () => {

@@ -31,7 +31,9 @@ beforeAll(async () => {
   data = await dataDirWithDemoModel();
   // Unexpected errors are logged at error level; the fuzzer collects them.
   const log = pino({ level: 'error' }, { write: (line: string) => unexpected.push(line) });
-  gateway = await createGateway(await createServices(loadConfig({ DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'error', MAX_PROJECTS: '100000' }), log));
+  gateway = await createGateway(
+    await createServices(loadConfig({ DATA_DIR: data.path, DEMO_MODEL: 'false', LOG_LEVEL: 'error', MAX_PROJECTS: '100000' }), log),
+  );
   handle = gateway.handle;
   seedPng = await png(textureRgb(5));
   seedJpeg = await (await import('sharp')).default(seedPng).jpeg().toBuffer();
@@ -64,18 +66,50 @@ const damaged = (seed: () => Buffer) =>
   });
 
 test('image headers: 4,000 random and damaged files, only typed refusals', () => {
-  const anyBytes = fc.oneof(fc.uint8Array({ maxLength: 64 }), damaged(() => seedPng), damaged(() => seedJpeg), fc.uint8Array({ maxLength: 16 }).map((t) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe1]), Buffer.from(t)])));
-  fc.assert(fc.property(anyBytes, (bytes) => typedOnly(() => readImageHeader(bytes))), { numRuns: 4000 });
+  const anyBytes = fc.oneof(
+    fc.uint8Array({ maxLength: 64 }),
+    damaged(() => seedPng),
+    damaged(() => seedJpeg),
+    fc.uint8Array({ maxLength: 16 }).map((t) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe1]), Buffer.from(t)])),
+  );
+  fc.assert(
+    fc.property(anyBytes, (bytes) => typedOnly(() => readImageHeader(bytes))),
+    { numRuns: 4000 },
+  );
 });
 
 const refs = fc.oneof(
-  fc.constantFrom('/dev/zero', 'file:///etc/passwd', 's3://b/../../etc/hostname', 's3://../x', 'file://host/x', 'http://x/y.png', '', '..', 's3://', 'a.png', 'C:\\x.png', '\u0000.png'),
+  fc.constantFrom(
+    '/dev/zero',
+    'file:///etc/passwd',
+    's3://b/../../etc/hostname',
+    's3://../x',
+    'file://host/x',
+    'http://x/y.png',
+    '',
+    '..',
+    's3://',
+    'a.png',
+    'C:\\x.png',
+    '\u0000.png',
+  ),
   fc.string({ maxLength: 40 }),
 );
 const manifestLine = fc.oneof(
   fc.string({ maxLength: 60 }),
-  fc.record({ 'source-ref': refs, 'anomaly-label': fc.oneof(fc.constant(1), fc.constant('0'), fc.string()), 'x-metadata': fc.oneof(fc.record({ 'class-name': fc.constantFrom('normal', 'anomaly', 'NORMAL', '') }), fc.anything()) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
-  fc.record({ 'source-ref': refs, 'l-metadata': fc.constant({ 'class-name': 'anomaly' }), 'm-ref': refs, 'm-ref-metadata': fc.anything() }).map((o) => JSON.stringify(o)),
+  fc
+    .record(
+      {
+        'source-ref': refs,
+        'anomaly-label': fc.oneof(fc.constant(1), fc.constant('0'), fc.string()),
+        'x-metadata': fc.oneof(fc.record({ 'class-name': fc.constantFrom('normal', 'anomaly', 'NORMAL', '') }), fc.anything()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((o) => JSON.stringify(o)),
+  fc
+    .record({ 'source-ref': refs, 'l-metadata': fc.constant({ 'class-name': 'anomaly' }), 'm-ref': refs, 'm-ref-metadata': fc.anything() })
+    .map((o) => JSON.stringify(o)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
 );
 
@@ -99,16 +133,33 @@ test('SigV4: 2,000 random signatures and dates, only typed refusals', async () =
   const keys = [{ accessKeyId: 'AKIAFUZZ0000', secret: 'fuzz-secret-0123456789' }];
   const auth = fc.oneof(
     fc.string({ maxLength: 80 }),
-    fc.tuple(fc.constantFrom('AKIAFUZZ0000', 'OTHER', ''), fc.string({ maxLength: 20 }), fc.string({ maxLength: 30 }), fc.stringMatching(/^[0-9a-f]{0,64}$/)).map(([k, scope, signed, sig]) => `AWS4-HMAC-SHA256 Credential=${k}/${scope}, SignedHeaders=${signed}, Signature=${sig}`),
+    fc
+      .tuple(fc.constantFrom('AKIAFUZZ0000', 'OTHER', ''), fc.string({ maxLength: 20 }), fc.string({ maxLength: 30 }), fc.stringMatching(/^[0-9a-f]{0,64}$/))
+      .map(([k, scope, signed, sig]) => `AWS4-HMAC-SHA256 Credential=${k}/${scope}, SignedHeaders=${signed}, Signature=${sig}`),
   );
   await fc.assert(
-    fc.asyncProperty(auth, fc.oneof(fc.string({ maxLength: 20 }), fc.constant('20261130T120000Z')), fc.string({ maxLength: 20 }), async (authorization, date, body) => {
-      try {
-        await verifySigV4({ method: 'POST', path: '/2020-11-20/projects', query: new URLSearchParams(), headers: { authorization, 'x-amz-date': date, host: 'x' }, body: Buffer.from(body), bodySha256: '0'.repeat(64) }, keys);
-      } catch (err) {
-        if (!isAppError(err)) throw err;
-      }
-    }),
+    fc.asyncProperty(
+      auth,
+      fc.oneof(fc.string({ maxLength: 20 }), fc.constant('20261130T120000Z')),
+      fc.string({ maxLength: 20 }),
+      async (authorization, date, body) => {
+        try {
+          await verifySigV4(
+            {
+              method: 'POST',
+              path: '/2020-11-20/projects',
+              query: new URLSearchParams(),
+              headers: { authorization, 'x-amz-date': date, host: 'x' },
+              body: Buffer.from(body),
+              bodySha256: '0'.repeat(64),
+            },
+            keys,
+          );
+        } catch (err) {
+          if (!isAppError(err)) throw err;
+        }
+      },
+    ),
     { numRuns: 2000 },
   );
 });
@@ -136,17 +187,33 @@ test('restJson1: 1,800 random bodies to the Lookout for Vision routes, never a 5
   const seen = new Set<number>();
   const body = fc.oneof(
     fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.record({ ProjectName: fc.oneof(fc.constant('fz'), fc.string({ maxLength: 30 })), DatasetType: fc.constantFrom('train', 'test', 'x'), Changes: fc.base64String({ maxLength: 40 }), ClientToken: fc.string({ maxLength: 70 }), Tags: fc.anything() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc
+      .record(
+        {
+          ProjectName: fc.oneof(fc.constant('fz'), fc.string({ maxLength: 30 })),
+          DatasetType: fc.constantFrom('train', 'test', 'x'),
+          Changes: fc.base64String({ maxLength: 40 }),
+          ClientToken: fc.string({ maxLength: 70 }),
+          Tags: fc.anything(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
     fc.string({ maxLength: 50 }),
     damaged(() => seedPng).map((b) => b.toString('latin1')),
   );
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...ROUTES), body, fc.constantFrom('application/json', 'image/png', 'image/jpeg', 'text/plain'), async ([method, url], payload, type) => {
-      const r = await send(method, url, { 'content-type': type }, Buffer.from(payload, type.startsWith('image/') ? 'latin1' : 'utf8'));
-      seen.add(Math.floor(r.statusCode / 100));
-      expect(r.statusCode).not.toBe(500);
-      if (r.statusCode >= 400) expect(r.headers['x-amzn-errortype']).toBeDefined();
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...ROUTES),
+      body,
+      fc.constantFrom('application/json', 'image/png', 'image/jpeg', 'text/plain'),
+      async ([method, url], payload, type) => {
+        const r = await send(method, url, { 'content-type': type }, Buffer.from(payload, type.startsWith('image/') ? 'latin1' : 'utf8'));
+        seen.add(Math.floor(r.statusCode / 100));
+        expect(r.statusCode).not.toBe(500);
+        if (r.statusCode >= 400) expect(r.headers['x-amzn-errortype']).toBeDefined();
+      },
+    ),
     { numRuns: 1800 },
   );
   // The cases reached the operations, not only the front door: some succeeded, some were refused.
@@ -155,18 +222,32 @@ test('restJson1: 1,800 random bodies to the Lookout for Vision routes, never a 5
 
 test('GraphQL multipart: 1,700 random bodies, never a 500 or a hang', async () => {
   const statuses = new Set<number>();
-  const part = (name: string, content: string, file?: string) => `Content-Disposition: form-data; name="${name}"${file ? `; filename="${file}"\r\nContent-Type: image/png` : ''}\r\n\r\n${content}`;
+  const part = (name: string, content: string, file?: string) =>
+    `Content-Disposition: form-data; name="${name}"${file ? `; filename="${file}"\r\nContent-Type: image/png` : ''}\r\n\r\n${content}`;
   const operations = fc.oneof(
     fc.constant(JSON.stringify({ query: DETECT, variables: { image: null, project: 'demo' } })),
     fc.jsonValue().map((v) => JSON.stringify(v)),
     fc.string({ maxLength: 40 }),
     fc.constant(JSON.stringify([{ query: DETECT, variables: { image: null, project: 'demo' } }])),
   );
-  const map = fc.oneof(fc.constant('{"0":["variables.image"]}'), fc.constant('{"0":["variables.image","variables.image"]}'), fc.constant('{"0":["variables.nope"]}'), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ maxLength: 20 }));
-  const file = fc.oneof(damaged(() => seedPng), fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)));
+  const map = fc.oneof(
+    fc.constant('{"0":["variables.image"]}'),
+    fc.constant('{"0":["variables.image","variables.image"]}'),
+    fc.constant('{"0":["variables.nope"]}'),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 20 }),
+  );
+  const file = fc.oneof(
+    damaged(() => seedPng),
+    fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)),
+  );
   await fc.assert(
     fc.asyncProperty(fc.constantFrom('fz-b', 'x', ''), operations, map, file, fc.boolean(), fc.nat(), async (boundary, ops, m, bytes, close, cut) => {
-      let body = Buffer.concat([Buffer.from(`--${boundary}\r\n${part('operations', ops)}\r\n--${boundary}\r\n${part('map', m)}\r\n--${boundary}\r\n${part('0', '', 'a.png')}`, 'utf8'), bytes, Buffer.from(close ? `\r\n--${boundary}--\r\n` : '')]);
+      let body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\n${part('operations', ops)}\r\n--${boundary}\r\n${part('map', m)}\r\n--${boundary}\r\n${part('0', '', 'a.png')}`, 'utf8'),
+        bytes,
+        Buffer.from(close ? `\r\n--${boundary}--\r\n` : ''),
+      ]);
       if (cut % 5 === 0) body = body.subarray(0, cut % body.length);
       const r = await send('POST', '/graphql', { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' }, body);
       statuses.add(r.statusCode);

@@ -57,7 +57,11 @@ afterAll(async () => {
 });
 
 async function gql(query: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${gw.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 const key = (name: string) => ({ 'x-api-key': secret(name) });
@@ -104,7 +108,8 @@ test('each key may do what its scopes say, per project', async () => {
   expect((await gql(`{ detection(id: "${id}") { id } }`, key('ops'))).body.data.detection).toBeNull();
   expect((await gql(`{ detection(id: "${id}") { id } }`, key('reader'))).body.data.detection).toEqual({ id });
   // Rotation: old and new key both work while both are listed.
-  for (const k of ['cam-old', 'cam-new']) expect((await detect(gw.url, image, { headers: { 'apollo-require-preflight': 'true', ...key(k) } })).status).toBe(200);
+  for (const k of ['cam-old', 'cam-new'])
+    expect((await detect(gw.url, image, { headers: { 'apollo-require-preflight': 'true', ...key(k) } })).status).toBe(200);
 });
 
 test('the schema is for routers and administrators; suggestions are off', async () => {
@@ -146,5 +151,7 @@ test('the admin token manages; readiness details need an operator', async () => 
 
 test('production refuses to start without PUBLIC_BASE_URL, and API_KEYS are checked', () => {
   expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_BASE_URL: is required in production/);
-  expect(() => loadConfig({ API_KEYS: 'a:short:admin,b:0123456789abcdef0123456789abcdef:write:x' })).toThrow(/at least 32 characters[\s\S]*unknown scope "write:x"/);
+  expect(() => loadConfig({ API_KEYS: 'a:short:admin,b:0123456789abcdef0123456789abcdef:write:x' })).toThrow(
+    /at least 32 characters[\s\S]*unknown scope "write:x"/,
+  );
 });

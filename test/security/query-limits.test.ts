@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 async function post(gw: Running, query: string) {
-  const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${gw.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+    body: JSON.stringify({ query }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -36,7 +40,12 @@ test.each([
   ['8,000 repeated selections (160 KB)', `{ ${'projects { name } '.repeat(8_000)} }`, 'GRAPHQL_PARSE_FAILED', /more that 2000 tokens/],
   ['2,000 aliases', `{ ${Array.from({ length: 2000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, 'GRAPHQL_PARSE_FAILED', /more that 2000 tokens/],
   ['100 aliases', `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: projects { name }`).join(' ')} }`, 'GRAPHQL_VALIDATION_FAILED', /Aliases limit/i],
-  ['depth 30', `{ __schema { ${'types { fields { type { '.repeat(5)} name ${'} } }'.repeat(5)} } }`.replace('__schema', 'x: __type(name: "Query")'), 'GRAPHQL_VALIDATION_FAILED', /depth/i],
+  [
+    'depth 30',
+    `{ __schema { ${'types { fields { type { '.repeat(5)} name ${'} } }'.repeat(5)} } }`.replace('__schema', 'x: __type(name: "Query")'),
+    'GRAPHQL_VALIDATION_FAILED',
+    /depth/i,
+  ],
 ])('%s is refused, and /healthz answers meanwhile', async (_name, query, code, message) => {
   const [refused, health] = await Promise.all([post(dev, query), fetch(`${dev.url}/healthz`)]);
   expect(health.status).toBe(200);

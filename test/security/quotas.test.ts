@@ -12,7 +12,12 @@ let gw: Running;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lookout-quota-'));
-  gw = await startGateway(join(dir, 'data'), { LFV_ACCESS_KEYS, S3_BUCKETS: `quota-bucket=${join(dir, 'bucket')}`, MAX_QUEUED_TRAININGS: '2', MAX_DATASET_IMAGES: '12' });
+  gw = await startGateway(join(dir, 'data'), {
+    LFV_ACCESS_KEYS,
+    S3_BUCKETS: `quota-bucket=${join(dir, 'bucket')}`,
+    MAX_QUEUED_TRAININGS: '2',
+    MAX_DATASET_IMAGES: '12',
+  });
 });
 
 afterAll(async () => {
@@ -26,8 +31,12 @@ test('a third queued training and a dataset past its size are ServiceQuotaExceed
     const key = await writeS3Dataset(join(dir, 'bucket'), 'quota-bucket', 'q', 8, 4);
     await lfv.send(new CreateProjectCommand({ ProjectName: 'q' }));
     await createTrainDataset(lfv, 'q', 'quota-bucket', key);
-    const more = [0, 1].map((i) => JSON.stringify({ 'source-ref': `s3://quota-bucket/q/images/anomaly-${i}-mask.png`, 'anomaly-label-metadata': { 'class-name': 'normal' } }));
-    const tooBig = await thrown(() => lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'q', DatasetType: 'train', Changes: Buffer.from(more.join('\n')) })));
+    const more = [0, 1].map((i) =>
+      JSON.stringify({ 'source-ref': `s3://quota-bucket/q/images/anomaly-${i}-mask.png`, 'anomaly-label-metadata': { 'class-name': 'normal' } }),
+    );
+    const tooBig = await thrown(() =>
+      lfv.send(new UpdateDatasetEntriesCommand({ ProjectName: 'q', DatasetType: 'train', Changes: Buffer.from(more.join('\n')) })),
+    );
     expect(tooBig).toBeInstanceOf(ServiceQuotaExceededException);
     expect(tooBig.message).toMatch(/at most 12 images \(MAX_DATASET_IMAGES\); this one would hold 14/);
 

@@ -44,7 +44,9 @@ test('a trickling upload fails with REQUEST_TOO_SLOW and frees its slot', async 
   ].join('');
   const length = Buffer.byteLength(head) + image.length + `\r\n--${boundary}--\r\n`.length;
   const { socket, reply } = await open();
-  socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\napollo-require-preflight: true\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${head}`);
+  socket.write(
+    `POST /graphql HTTP/1.1\r\nHost: x\r\napollo-require-preflight: true\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${head}`,
+  );
   // One byte every 300 ms: about 3 bytes a second, far below the 16 KiB/s floor.
   let sent = 0;
   const trickle = setInterval(() => {

@@ -19,7 +19,10 @@ export const detectOperation: Operation = {
   async handle(req) {
     const project = check(projectName, req.labels.projectName, 'projectName');
     const version = check(modelVersion, req.labels.modelVersion, 'modelVersion');
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     // The service's own message, which scripts written against it may match on.
     if (!ACCEPTED.has(type)) throw new AppError('BAD_USER_INPUT', 'content-type must be one of the following. image/jpeg, image/png');
     // Unknown project and unknown model are told apart, as ResourceType says.

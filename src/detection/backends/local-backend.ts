@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../synced-write';
 import { notRunning } from '../detection-service';
 import { turnsImage, type ImageInput } from '../image-input';
 import type { BackendDetection, DetectorBackend, ModelInfo } from './backend';
+import { modelInfo } from './model-info';
 
 /**
  * How often a miss may look on disk again. Models the CLI trains into the data folder while the
@@ -40,7 +41,7 @@ export class LocalBackend implements DetectorBackend {
   async listModels(projectName: string): Promise<ModelInfo[]> {
     await this.rescanOnMiss(projectName, null);
     try {
-      return await Promise.all(this.models.list(projectName).map((m) => this.models.info(projectName, m)));
+      return await Promise.all(this.models.list(projectName).map((m) => modelInfo(this.models, projectName, m)));
     } catch (err) {
       throw asModelLookup(err);
     }
@@ -49,7 +50,7 @@ export class LocalBackend implements DetectorBackend {
   async describeModel(projectName: string, version: string): Promise<ModelInfo | null> {
     await this.rescanOnMiss(projectName, version);
     try {
-      return await this.models.info(projectName, this.models.model(projectName, version));
+      return await modelInfo(this.models, projectName, this.models.model(projectName, version));
     } catch (err) {
       if (isAppError(err) && (err.code === 'MODEL_NOT_FOUND' || err.code === 'PROJECT_NOT_FOUND')) return null;
       throw err;
@@ -68,7 +69,10 @@ export class LocalBackend implements DetectorBackend {
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
     if (model.status !== 'HOSTED') throw notRunning(model);
     try {
-      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal, { sensitivity: model.sensitivity, autoOrient: turnsImage(image) });
+      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal, {
+        sensitivity: model.sensitivity,
+        autoOrient: turnsImage(image),
+      });
       return { isAnomalous: r.isAnomalous, confidence: r.confidence, anomalies: r.anomalies, mask: r.mask };
     } catch (err) {
       if (isAppError(err) && err.code === 'MODEL_NOT_FOUND') throw modelNotFound(model.projectName, model.version);
@@ -100,6 +104,7 @@ export class LocalBackend implements DetectorBackend {
 
 /** GraphQL's `models` query has always answered MODEL_NOT_FOUND for an unknown project. */
 function asModelLookup(err: unknown): unknown {
-  if (isAppError(err) && err.code === 'PROJECT_NOT_FOUND') return new AppError('MODEL_NOT_FOUND', err.message, { ...err.details, projectName: err.details.resourceId });
+  if (isAppError(err) && err.code === 'PROJECT_NOT_FOUND')
+    return new AppError('MODEL_NOT_FOUND', err.message, { ...err.details, projectName: err.details.resourceId });
   return err;
 }

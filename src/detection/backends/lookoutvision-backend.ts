@@ -49,7 +49,8 @@ export class LookoutVisionBackend implements DetectorBackend {
   async listProjects(): Promise<string[]> {
     try {
       const names: string[] = [];
-      for await (const page of paginateListProjects({ client: this.client }, {})) for (const p of page.Projects ?? []) if (p.ProjectName) names.push(p.ProjectName);
+      for await (const page of paginateListProjects({ client: this.client }, {}))
+        for (const p of page.Projects ?? []) if (p.ProjectName) names.push(p.ProjectName);
       return names.sort();
     } catch (err) {
       throw fromLookoutVisionError(err, 'ListProjects');
@@ -81,13 +82,22 @@ export class LookoutVisionBackend implements DetectorBackend {
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
     try {
       const out = await this.client.send(
-        new DetectAnomaliesCommand({ ProjectName: model.projectName, ModelVersion: model.version, Body: image.bytes, ContentType: mimeOf(image.header.format) }),
+        new DetectAnomaliesCommand({
+          ProjectName: model.projectName,
+          ModelVersion: model.version,
+          Body: image.bytes,
+          ContentType: mimeOf(image.header.format),
+        }),
         { abortSignal: signal },
       );
       const r = out.DetectAnomalyResult ?? {};
       const result: BackendDetection = { isAnomalous: Boolean(r.IsAnomalous), confidence: r.Confidence ?? 0 };
       if (r.Anomalies) {
-        result.anomalies = r.Anomalies.map((a) => ({ name: a.Name ?? '', color: (a.PixelAnomaly?.Color ?? '#FFFFFF').toUpperCase(), totalPercentageArea: a.PixelAnomaly?.TotalPercentageArea ?? 0 }));
+        result.anomalies = r.Anomalies.map((a) => ({
+          name: a.Name ?? '',
+          color: (a.PixelAnomaly?.Color ?? '#FFFFFF').toUpperCase(),
+          totalPercentageArea: a.PixelAnomaly?.TotalPercentageArea ?? 0,
+        }));
       }
       if (r.AnomalyMask?.length) {
         const png = Buffer.from(r.AnomalyMask);
@@ -125,7 +135,15 @@ function toModelInfo(projectName: string, m: ModelMetadata | ModelDescription): 
     type: null,
     createdAt: m.CreationTimestamp ?? null,
     performance: m.Performance
-      ? { f1Score: m.Performance.F1Score ?? null, precision: m.Performance.Precision ?? null, recall: m.Performance.Recall ?? null, imageAuroc: null, pixelAuroc: null, testNormalImages: 0, testAnomalyImages: 0 }
+      ? {
+          f1Score: m.Performance.F1Score ?? null,
+          precision: m.Performance.Precision ?? null,
+          recall: m.Performance.Recall ?? null,
+          imageAuroc: null,
+          pixelAuroc: null,
+          testNormalImages: 0,
+          testAnomalyImages: 0,
+        }
       : null,
     anomalyTypes: [],
   };

@@ -6,7 +6,14 @@ import { AppError } from '../../errors';
  */
 export function fromLookoutVisionError(err: unknown, what: string): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; RetryAfterSeconds?: number; ResourceType?: string; ResourceId?: string };
+  const e = err as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    RetryAfterSeconds?: number;
+    ResourceType?: string;
+    ResourceId?: string;
+  };
   const message = `${what}: ${e.message ?? e.name ?? 'failed'}`;
   switch (e.name) {
     case 'ResourceNotFoundException':

@@ -67,7 +67,12 @@ export class RedisCache implements ResultCache {
   async unlock(key: string): Promise<void> {
     // Delete only our own lock: after a long detection the lock may have expired and been taken.
     await this.attempt('unlock', undefined, async () => {
-      await this.client.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, `${this.prefix}lock:${key}`, this.owner);
+      await this.client.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+        1,
+        `${this.prefix}lock:${key}`,
+        this.owner,
+      );
     });
   }
 

@@ -52,14 +52,25 @@ function borderColour(raw: Buffer, w: number, h: number): [number, number, numbe
     const i = (y * w + x) * 3;
     for (let c = 0; c < 3; c++) values[c].push(raw[i + c]);
   };
-  for (let x = 0; x < w; x += 2) (take(x, 0), take(x, h - 1));
-  for (let y = 0; y < h; y += 2) (take(0, y), take(w - 1, y));
+  for (let x = 0; x < w; x += 2) {
+    take(x, 0);
+    take(x, h - 1);
+  }
+  for (let y = 0; y < h; y += 2) {
+    take(0, y);
+    take(w - 1, y);
+  }
   return values.map((v) => v.sort((a, b) => a - b)[v.length >> 1]) as [number, number, number];
 }
 
 async function rawRgb(bytes: Uint8Array, limits: ImageLimits) {
   return decoding(() =>
-    sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'warning', pages: 1 }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
+    sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'warning', pages: 1 })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
   );
 }
 
@@ -69,7 +80,9 @@ const mirror = (i: number, n: number) => (i < 0 ? Math.min(n - 1, -i - 1) : i >=
 export async function applyVariation(bytes: Uint8Array, v: Variation, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<Buffer> {
   const { data, info } = await rawRgb(bytes, limits);
   const varied = await varyPixels({ data, width: info.width, height: info.height }, v);
-  return sharp(varied.data, { raw: { width: varied.width, height: varied.height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  return sharp(varied.data, { raw: { width: varied.width, height: varied.height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 /**

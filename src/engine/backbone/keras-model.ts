@@ -6,6 +6,7 @@
 export interface KerasLayer {
   name: string;
   class_name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Keras layer configs are free-form JSON, read field by field by each converter
   config: Record<string, any>;
   /** Keras' nested form: [[[layerName, nodeIndex, tensorIndex, kwargs], ...]] */
   inbound_nodes: [string, number, number, unknown][][];

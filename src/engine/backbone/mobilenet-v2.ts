@@ -23,10 +23,7 @@ export const MOBILENET_V2_SOURCE = {
 } as const;
 
 /** Combined hash recorded in model files as the extractor's identity. */
-export const MOBILENET_V2_HASH = createHash('sha256')
-  .update(Object.values(MOBILENET_V2_SOURCE.files).join(':'))
-  .digest('hex')
-  .slice(0, 16);
+export const MOBILENET_V2_HASH = createHash('sha256').update(Object.values(MOBILENET_V2_SOURCE.files).join(':')).digest('hex').slice(0, 16);
 
 let cached: KerasModel | undefined;
 
@@ -41,7 +38,9 @@ export function loadMobileNetV2(): KerasModel {
   for (const [file, expected] of Object.entries(MOBILENET_V2_SOURCE.files)) {
     let actual: string;
     try {
-      actual = createHash('sha256').update(readFileSync(join(dir, file))).digest('hex');
+      actual = createHash('sha256')
+        .update(readFileSync(join(dir, file)))
+        .digest('hex');
     } catch (err) {
       throw new AppError('MODEL_INCOMPATIBLE', `backbone file ${file} is missing: install ${MOBILENET_V2_SOURCE.package}`, {}, { cause: err });
     }

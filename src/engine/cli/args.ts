@@ -16,7 +16,10 @@ export function parseRoi(value: string | undefined): 'auto' | 'none' | Box | und
 }
 
 export function parseExtractor(name: string | undefined, layers: string | undefined): ExtractorSpec | undefined {
-  const list = layers?.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = layers
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // Without --layers the trainer picks MobileNetV2 layers for the input resolution.
   if (!name || name === 'mobilenet-v2') return list ? { kind: 'mobilenet-v2', layers: list } : undefined;
   if (name === 'handcrafted') return { kind: 'handcrafted' };

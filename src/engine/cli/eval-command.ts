@@ -11,7 +11,12 @@ export async function runEval(positionals: string[], v: Record<string, unknown>,
   const model = await AnomalyModel.load(modelDir, { limits: imageLimits(config) });
   try {
     const sensitivity = parseSensitivity(v.sensitivity as string | undefined);
-    const report = await evaluateModel(model, data.entries, ({ done, total }) => process.stderr.write(process.stderr.isTTY ? `\revaluating ${done}/${total}` : `evaluating ${done}/${total}\n`), sensitivity);
+    const report = await evaluateModel(
+      model,
+      data.entries,
+      ({ done, total }) => process.stderr.write(process.stderr.isTTY ? `\revaluating ${done}/${total}` : `evaluating ${done}/${total}\n`),
+      sensitivity,
+    );
     if (process.stderr.isTTY) process.stderr.write('\n');
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } finally {

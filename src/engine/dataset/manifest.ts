@@ -54,7 +54,8 @@ export function parseManifest(text: string, baseDir: string, options: ManifestOp
     } catch {
       throw new AppError('DATASET_INVALID', `${where} is not valid JSON.`, { line: index + 1 });
     }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new AppError('DATASET_INVALID', `${where} is not a JSON object.`, { line: index + 1 });
+    if (typeof row !== 'object' || row === null || Array.isArray(row))
+      throw new AppError('DATASET_INVALID', `${where} is not a JSON object.`, { line: index + 1 });
     const source = row['source-ref'];
     if (typeof source !== 'string' || !source) throw new AppError('DATASET_INVALID', `${where} has no source-ref.`, { line: index + 1 });
     const label = findLabel(row);
@@ -71,7 +72,9 @@ export function parseManifest(text: string, baseDir: string, options: ManifestOp
       for (const c of mask.classes) {
         const known = classes.get(c.name);
         if (known && known.color !== c.color) {
-          throw new AppError('DATASET_INVALID', `${where}: anomaly type "${c.name}" has colour ${c.color} here and ${known.color} elsewhere.`, { line: index + 1 });
+          throw new AppError('DATASET_INVALID', `${where}: anomaly type "${c.name}" has colour ${c.color} here and ${known.color} elsewhere.`, {
+            line: index + 1,
+          });
         }
         classes.set(c.name, c);
       }

@@ -24,7 +24,9 @@ export async function readMaskLabels(
   try {
     const meta = await sharp(bytes).metadata();
     if (meta.format !== 'png') throw new Error(`it is ${meta.format ?? 'not an image'}, not PNG`);
-    let pipeline = sharp(bytes, { limitInputPixels: 4096 * 4096 }).ensureAlpha().toColourspace('srgb');
+    let pipeline = sharp(bytes, { limitInputPixels: 4096 * 4096 })
+      .ensureAlpha()
+      .toColourspace('srgb');
     // A mask must cover its image; one saved at another scale is stretched onto it.
     if (meta.width !== image.width || meta.height !== image.height) {
       pipeline = sharp(await pipeline.resize(image.width, image.height, { fit: 'fill', kernel: 'nearest' }).png().toBuffer()).ensureAlpha();
@@ -34,7 +36,10 @@ export async function readMaskLabels(
     throw new AppError('MASK_INVALID', `The mask "${name}" cannot be read: ${(err as Error).message}`, { path: name }, { cause: err });
   }
   const palette = classes.map((c) => hexToRgb(c.color));
-  const backgrounds = [[255, 255, 255], [0, 0, 0]].filter((bg) => !palette.some((p) => p.every((v, i) => v === bg[i])));
+  const backgrounds = [
+    [255, 255, 255],
+    [0, 0, 0],
+  ].filter((bg) => !palette.some((p) => p.every((v, i) => v === bg[i])));
   const { data, info } = raw;
   const labels = new Uint8Array(info.width * info.height);
   const ch = info.channels;

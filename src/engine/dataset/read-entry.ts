@@ -33,7 +33,8 @@ export async function naming<T>(entry: DatasetEntry, work: () => Promise<T>): Pr
   try {
     return await work();
   } catch (err) {
-    if (isAppError(err) && !err.details.path) throw new AppError(err.code, `${nameOf(entry)}: ${err.message}`, { ...err.details, path: nameOf(entry) }, { cause: err });
+    if (isAppError(err) && !err.details.path)
+      throw new AppError(err.code, `${nameOf(entry)}: ${err.message}`, { ...err.details, path: nameOf(entry) }, { cause: err });
     throw err;
   }
 }

@@ -8,12 +8,19 @@ import type { DatasetEntry } from './types';
  * anomaly types, the test share measures the model. A class too small to give the test side
  * an image stays wholly in training, and a fraction of 0 holds nothing out.
  */
-export function splitDataset(entries: DatasetEntry[], testFraction: number, seed: number): { train: DatasetEntry[]; test: DatasetEntry[]; testSource: 'auto-split' } {
+export function splitDataset(
+  entries: DatasetEntry[],
+  testFraction: number,
+  seed: number,
+): { train: DatasetEntry[]; test: DatasetEntry[]; testSource: 'auto-split' } {
   const rng = seededRng(seed);
   const train: DatasetEntry[] = [];
   const test: DatasetEntry[] = [];
   for (const label of ['normal', 'anomaly'] as const) {
-    const group = shuffled(entries.filter((e) => e.label === label), rng);
+    const group = shuffled(
+      entries.filter((e) => e.label === label),
+      rng,
+    );
     // Keep enough normals to build a bank: a test share only comes out of 5 or more.
     const nTest = group.length >= 5 && testFraction > 0 ? Math.max(1, Math.round(group.length * testFraction)) : 0;
     test.push(...group.slice(0, nTest));

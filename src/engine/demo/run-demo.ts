@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   try {
     const clean = await png(textureRgb(4242));
     const damaged = await png(textureRgb(4243, [{ ...defectFor(3), r: 12 }]));
-    for (const [name, bytes] of [['clean', clean], ['damaged', damaged]] as const) {
+    for (const [name, bytes] of [
+      ['clean', clean],
+      ['damaged', damaged],
+    ] as const) {
       const r = await model.detect(bytes);
       const result = toLookoutResult(r);
       const file = join(dataDir, `demo-${name}.png`);

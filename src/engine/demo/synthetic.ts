@@ -45,11 +45,15 @@ export function textureRgb(seed: number, defects: Defect[] = [], size = SIZE): B
 }
 
 export function png(rgb: Buffer, size = SIZE, channels: 3 | 4 = 3): Promise<Buffer> {
-  return sharp(rgb, { raw: { width: size, height: size, channels } }).png().toBuffer();
+  return sharp(rgb, { raw: { width: size, height: size, channels } })
+    .png()
+    .toBuffer();
 }
 
 export function jpeg(rgb: Buffer, size = SIZE): Promise<Buffer> {
-  return sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 }
 
 /** A mask: black background (as the AWS samples) with the defect in `hex`. */
@@ -58,8 +62,7 @@ export async function maskPng(defects: Defect[], hex: string, size = SIZE): Prom
   const colour = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
   const buf = Buffer.alloc(size * size * 3);
   for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      if (defects.some((d) => (x - d.cx) ** 2 + (y - d.cy) ** 2 <= d.r ** 2)) buf.set(colour, (y * size + x) * 3);
+    for (let x = 0; x < size; x++) if (defects.some((d) => (x - d.cx) ** 2 + (y - d.cy) ** 2 <= d.r ** 2)) buf.set(colour, (y * size + x) * 3);
   return png(buf, size);
 }
 
@@ -80,7 +83,13 @@ export async function writeSegmentationDataset(dir: string, normals: number, ano
   const lines: string[] = [];
   for (let i = 0; i < normals; i++) {
     await writeFile(join(dir, 'images', `normal-${i}.png`), await png(textureRgb(100 + i)));
-    lines.push(JSON.stringify({ 'source-ref': `images/normal-${i}.png`, 'anomaly-label': 0, 'anomaly-label-metadata': { 'class-name': 'normal', type: 'groundtruth/image-classification' } }));
+    lines.push(
+      JSON.stringify({
+        'source-ref': `images/normal-${i}.png`,
+        'anomaly-label': 0,
+        'anomaly-label-metadata': { 'class-name': 'normal', type: 'groundtruth/image-classification' },
+      }),
+    );
   }
   for (let i = 0; i < anomalies; i++) {
     const d = defectFor(i);
@@ -92,7 +101,10 @@ export async function writeSegmentationDataset(dir: string, normals: number, ano
         'anomaly-label': 1,
         'anomaly-label-metadata': { 'class-name': 'anomaly', type: 'groundtruth/image-classification' },
         'anomaly-mask-ref': `masks/anomaly-${i}.png`,
-        'anomaly-mask-ref-metadata': { 'internal-color-map': { '0': { 'class-name': CRACK.name, 'hex-color': CRACK.color } }, type: 'groundtruth/semantic-segmentation' },
+        'anomaly-mask-ref-metadata': {
+          'internal-color-map': { '0': { 'class-name': CRACK.name, 'hex-color': CRACK.color } },
+          type: 'groundtruth/semantic-segmentation',
+        },
       }),
     );
   }

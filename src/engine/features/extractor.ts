@@ -115,7 +115,11 @@ async function build(spec: ExtractorSpec): Promise<FeatureExtractor> {
     const g = new GraphBuilder('mobilenet_v2_features');
     const input = g.input('image', [1, 3, 'height', 'width']);
     const named = convertKerasToOnnx(loadMobileNetV2(), g, { input, outputs: spec.layers });
-    appendFeatureHead(g, spec.layers.map((l) => named.get(l)!), mobileNetGridIndex(spec.layers));
+    appendFeatureHead(
+      g,
+      spec.layers.map((l) => named.get(l)!),
+      mobileNetGridIndex(spec.layers),
+    );
     const session = await ort.InferenceSession.create(g.toBytes(), sessionOptions());
     return new OnnxFeatureExtractor(spec, `${MOBILENET_V2_SOURCE.package}:${MOBILENET_V2_HASH}`, session, input, UNIT_SCALE);
   }

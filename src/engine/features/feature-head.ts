@@ -8,9 +8,7 @@ import { GraphBuilder } from '../onnx/graph-builder';
  */
 export function appendFeatureHead(g: GraphBuilder, layers: string[], gridIndex: number, outputName = 'features'): string {
   const grid = layers[gridIndex];
-  const pooled = layers.map((t) =>
-    g.op('AveragePool', [t], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 }),
-  );
+  const pooled = layers.map((t) => g.op('AveragePool', [t], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 }));
   const gridShape = g.op('Shape', [pooled[gridIndex]]);
   const gridHW = g.op('Slice', [gridShape, g.ints('hw_start', [2]), g.ints('hw_end', [4])]);
   const resized = pooled.map((t, i) => {

@@ -61,10 +61,18 @@ export function readImageHeader(bytes: Uint8Array, limits: ImageLimits = DEFAULT
 
 export function checkLimits({ width, height }: { width: number; height: number }, limits: ImageLimits): void {
   if (width * height > limits.maxPixels) {
-    throw new AppError('IMAGE_TOO_MANY_PIXELS', `The image is ${width} x ${height} (${width * height} pixels); the maximum is ${limits.maxPixels} pixels.`, { width, height, maxPixels: limits.maxPixels });
+    throw new AppError('IMAGE_TOO_MANY_PIXELS', `The image is ${width} x ${height} (${width * height} pixels); the maximum is ${limits.maxPixels} pixels.`, {
+      width,
+      height,
+      maxPixels: limits.maxPixels,
+    });
   }
   if (Math.min(width, height) < limits.minSide || Math.max(width, height) > limits.maxSide) {
-    throw new AppError('IMAGE_DIMENSIONS_OUT_OF_RANGE', `The image is ${width} x ${height}; each side must be between ${limits.minSide} and ${limits.maxSide} pixels.`, { width, height, minSide: limits.minSide, maxSide: limits.maxSide });
+    throw new AppError(
+      'IMAGE_DIMENSIONS_OUT_OF_RANGE',
+      `The image is ${width} x ${height}; each side must be between ${limits.minSide} and ${limits.maxSide} pixels.`,
+      { width, height, minSide: limits.minSide, maxSide: limits.maxSide },
+    );
   }
 }
 
@@ -111,7 +119,8 @@ function jpegSize(b: Uint8Array): { width: number; height: number; orientation?:
  * Every offset is checked against the segment: the bytes are untrusted.
  */
 function exifOrientation(b: Uint8Array, start: number, end: number): number | null {
-  if (end - start < 14 || String.fromCharCode(b[start], b[start + 1], b[start + 2], b[start + 3]) !== 'Exif' || b[start + 4] !== 0 || b[start + 5] !== 0) return null;
+  if (end - start < 14 || String.fromCharCode(b[start], b[start + 1], b[start + 2], b[start + 3]) !== 'Exif' || b[start + 4] !== 0 || b[start + 5] !== 0)
+    return null;
   const tiff = start + 6;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;

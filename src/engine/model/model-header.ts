@@ -20,7 +20,13 @@ const box = z.object({ left: z.number().min(0).max(1), top: z.number().min(0).ma
 const extractorSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('mobilenet-v2'), layers: z.array(z.string()).min(1) }),
   z.object({ kind: z.literal('handcrafted') }),
-  z.object({ kind: z.literal('onnx'), path: z.string(), layers: z.array(z.string()).min(1), mean: z.array(z.number()).length(3).optional(), std: z.array(z.number()).length(3).optional() }),
+  z.object({
+    kind: z.literal('onnx'),
+    path: z.string(),
+    layers: z.array(z.string()).min(1),
+    mean: z.array(z.number()).length(3).optional(),
+    std: z.array(z.number()).length(3).optional(),
+  }),
 ]);
 
 const metrics = z.object({

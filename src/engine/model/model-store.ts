@@ -25,7 +25,9 @@ const BANK = 'bank.f32';
 const PROTOTYPES = 'prototypes.f32';
 
 export function sha256(data: Float32Array): string {
-  return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex');
 }
 
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -82,7 +84,12 @@ export async function loadModel(dir: string): Promise<ModelFiles> {
     raw = await readFile(headerPath, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new AppError('MODEL_NOT_FOUND', missing ? `No model is stored there (${HEADER} is missing).` : `The model cannot be read (${HEADER}).`, {}, { cause: err });
+    throw new AppError(
+      'MODEL_NOT_FOUND',
+      missing ? `No model is stored there (${HEADER} is missing).` : `The model cannot be read (${HEADER}).`,
+      {},
+      { cause: err },
+    );
   }
   let json: unknown;
   try {

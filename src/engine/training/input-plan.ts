@@ -1,4 +1,3 @@
-import { AppError } from '../../errors';
 import type { FileAccess } from '../dataset/file-access';
 import { naming, readImage } from '../dataset/read-entry';
 import type { DatasetEntry } from '../dataset/types';

@@ -35,7 +35,11 @@ export async function orientationRatio(
   const probed = Math.min(normals.length, PROBED_NORMALS);
   for (let i = 0; i < probed; i++) {
     const penalty = withoutOwner(bank, i);
-    const { varied } = await variedFeatures(setup, await normals[i].bytes(), PROBE_ANGLES.map((degrees) => ({ kind: 'rotate', degrees })));
+    const { varied } = await variedFeatures(
+      setup,
+      await normals[i].bytes(),
+      PROBE_ANGLES.map((degrees) => ({ kind: 'rotate', degrees })),
+    );
     for (const f of varied) rotated.push((await scorePatches(index, f, setup, penalty)).score);
   }
   const plain = quantile(heldOutScores.slice(0, probed), 0.5);

@@ -36,6 +36,10 @@ export async function fitSegmentation(
     pixelLabels.push(labels.map((v) => (v ? 1 : 0)));
   }
   const prototypes = classPrototypes(samples, classes.length, dims);
-  const pixelThreshold = bestPixelThreshold(concatArrays(pixelScores, (n) => new Float32Array(n)), concatArrays(pixelLabels, (n) => new Uint8Array(n))) ?? fallbackThreshold;
+  const pixelThreshold =
+    bestPixelThreshold(
+      concatArrays(pixelScores, (n) => new Float32Array(n)),
+      concatArrays(pixelLabels, (n) => new Uint8Array(n)),
+    ) ?? fallbackThreshold;
   return { pixelThreshold, prototypes };
 }

@@ -7,7 +7,6 @@ import type { Dataset } from '../dataset/types';
 import type { DetectionResult, DetectOptions } from '../detector';
 import type { ImageLimits } from '../image/image-header';
 import { DEFAULT_IMAGE_LIMITS } from '../image/image-header';
-import type { ModelHeader } from '../model/model-header';
 import type { TrainedModel, TrainOptions } from '../train';
 import { WorkQueue } from '../work-queue';
 import { fromOutcome, type EngineTask, type Outcome, type WorkerConfig } from './protocol';
@@ -62,7 +61,11 @@ export class EnginePool {
   }
 
   async detect(modelDir: string, bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {
-    const r = await this.queue.run(() => this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits, sensitivity: options.sensitivity, autoOrient: options.autoOrient }), signal);
+    const r = await this.queue.run(
+      () =>
+        this.call<DetectionResult>({ op: 'detect', modelDir, bytes, limits: this.limits, sensitivity: options.sensitivity, autoOrient: options.autoOrient }),
+      signal,
+    );
     // Structured cloning turns Buffers into plain Uint8Arrays.
     if (r.mask) r.mask.png = Buffer.from(r.mask.png.buffer, r.mask.png.byteOffset, r.mask.png.byteLength);
     return r;
@@ -79,7 +82,11 @@ export class EnginePool {
     try {
       return await this.trainingQueue.run(() => {
         this.trainer ??= new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 30_000, workerData: this.workerData });
-        return this.call<TrainedModel>({ op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 }, channel ? [channel.port2 as never] : undefined, this.trainer);
+        return this.call<TrainedModel>(
+          { op: 'train', data, outDir, options: { limits: this.limits, ...rest }, progress: channel?.port2 },
+          channel ? [channel.port2 as never] : undefined,
+          this.trainer,
+        );
       });
     } finally {
       channel?.port1.close();

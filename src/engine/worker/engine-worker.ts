@@ -61,7 +61,7 @@ export default async function handle(task: EngineTask): Promise<Outcome<unknown>
       }
     }
   } catch (err) {
-    task.op === 'train' && task.progress?.close();
+    if (task.op === 'train') task.progress?.close();
     return toOutcomeError(err);
   }
 }

@@ -10,7 +10,7 @@ const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   serialize: (v) => (v instanceof Date ? v : new Date(String(v))).toISOString(),
   parseValue: (v) => new Date(String(v)),
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null as never),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : (null as never)),
 });
 
 export const resolvers: Resolvers = mapErrors({

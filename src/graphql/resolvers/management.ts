@@ -1,5 +1,6 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError } from '../../errors';
+import { modelInfo } from '../../detection/backends/model-info';
 import { readImageStream } from '../../detection/image-input';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
@@ -17,10 +18,17 @@ import { openUpload, readUpload, uploadFailure, uploadRate } from './upload';
 const stored = (t: DatasetType | null | undefined): StoredType => (t === 'TEST' ? 'test' : 'train');
 const DESCRIPTION = /^[0-9A-Za-z.\-_]{1,500}$/;
 
-async function labelled(ctx: GraphQLContext, normal: readonly Promise<FileUpload>[] | null | undefined, anomaly: readonly Promise<FileUpload>[] | null | undefined): Promise<LabelledImage[]> {
+async function labelled(
+  ctx: GraphQLContext,
+  normal: readonly Promise<FileUpload>[] | null | undefined,
+  anomaly: readonly Promise<FileUpload>[] | null | undefined,
+): Promise<LabelledImage[]> {
   const out: LabelledImage[] = [];
   // In body order: a later file's bytes only arrive once the earlier ones are read.
-  for (const [label, uploads] of [['normal', normal ?? []], ['anomaly', anomaly ?? []]] as const) {
+  for (const [label, uploads] of [
+    ['normal', normal ?? []],
+    ['anomaly', anomaly ?? []],
+  ] as const) {
     for (const u of uploads) {
       const img = await readUpload(u, ctx);
       out.push({ bytes: img.bytes, sha256: img.sha256, format: img.header.format, label });
@@ -32,7 +40,10 @@ async function labelled(ctx: GraphQLContext, normal: readonly Promise<FileUpload
 async function readText(upload: Promise<FileUpload>, ctx: GraphQLContext): Promise<string> {
   const file = await upload;
   try {
-    const { bytes } = await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+    const { bytes } = await ctx.services.uploadGate.run(
+      () => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)),
+      ctx.signal,
+    );
     return bytes.toString('utf8');
   } catch (err) {
     throw uploadFailure(err, ctx);
@@ -60,7 +71,11 @@ export const managementMutations: MutationResolvers = {
   async createDataset(_p, { input }, ctx) {
     const { registry } = requireAdmin(ctx);
     const type = stored(input.type);
-    const kinds = [input.normalImages?.length || input.anomalyImages?.length ? 'images' : null, input.manifest ? 'manifest' : null, input.manifestUrl ? 'manifestUrl' : null].filter(Boolean);
+    const kinds = [
+      input.normalImages?.length || input.anomalyImages?.length ? 'images' : null,
+      input.manifest ? 'manifest' : null,
+      input.manifestUrl ? 'manifestUrl' : null,
+    ].filter(Boolean);
     if (kinds.length > 1) throw new AppError('BAD_USER_INPUT', `Give one source for the dataset, not ${kinds.join(' and ')}.`);
     // Fail before reading any upload when the dataset cannot be made.
     registry.assertNoDataset(input.projectName, type);
@@ -82,7 +97,10 @@ export const managementMutations: MutationResolvers = {
     const images = await labelled(ctx, input.normalImages, input.anomalyImages);
     if (!images.length) throw new AppError('BAD_USER_INPUT', 'Give at least one image in normalImages or anomalyImages.');
     const dataDir = registry.store.dataDir;
-    return datasetParent(input.projectName, await storeImages(dataDir, input.projectName, images, (text) => registry.updateEntries(input.projectName, type, text, dataDir)));
+    return datasetParent(
+      input.projectName,
+      await storeImages(dataDir, input.projectName, images, (text) => registry.updateEntries(input.projectName, type, text, dataDir)),
+    );
   },
 
   async deleteDataset(_p, { projectName, type }, ctx) {
@@ -92,39 +110,46 @@ export const managementMutations: MutationResolvers = {
 
   async trainModel(_p, { input }, ctx) {
     const { models } = requireAdmin(ctx);
-    if (input.description != null && !DESCRIPTION.test(input.description)) throw new AppError('BAD_USER_INPUT', 'description must be 1-500 letters, digits, ".", "-" or "_".');
+    if (input.description != null && !DESCRIPTION.test(input.description))
+      throw new AppError('BAD_USER_INPUT', 'description must be 1-500 letters, digits, ".", "-" or "_".');
     // Evaluation output goes where an unmapped Lookout for Vision bucket would: under DATA_DIR.
     // Stored as the tag protocol clients would send, so both entrances train alike.
     const tags: Record<string, string> = input.orientation ? { [ORIENTATION_TAG]: input.orientation.toLowerCase() } : {};
-    const m = await models.create(input.projectName, { description: input.description ?? null, outputConfig: { bucket: 'lookout-gateway', prefix: 'evaluations/' }, kmsKeyId: null, tags });
-    return models.info(input.projectName, m);
+    const m = await models.create(input.projectName, {
+      description: input.description ?? null,
+      outputConfig: { bucket: 'lookout-gateway', prefix: 'evaluations/' },
+      kmsKeyId: null,
+      tags,
+    });
+    return modelInfo(models, input.projectName, m);
   },
 
   async startModel(_p, { projectName, version }, ctx) {
     const { models } = requireAdmin(ctx);
     await models.start(projectName, version);
-    return models.info(projectName, models.model(projectName, version));
+    return modelInfo(models, projectName, models.model(projectName, version));
   },
 
   async stopModel(_p, { projectName, version }, ctx) {
     const { models } = requireAdmin(ctx);
     await models.stop(projectName, version);
-    return models.info(projectName, models.model(projectName, version));
+    return modelInfo(models, projectName, models.model(projectName, version));
   },
 
   async setModelSensitivity(_p, { projectName, version, sensitivity }, ctx) {
     const { models, registry } = requireAdmin(ctx);
-    if (!(sensitivity > 0 && sensitivity < 1)) throw new AppError('BAD_USER_INPUT', 'sensitivity must lie strictly between 0 and 1 (0.5: as calibrated at training).');
+    if (!(sensitivity > 0 && sensitivity < 1))
+      throw new AppError('BAD_USER_INPUT', 'sensitivity must lie strictly between 0 and 1 (0.5: as calibrated at training).');
     const m = models.model(projectName, version);
     // The same tag protocol clients set with TagResource: one record, one value.
     await registry.tag(registry.modelArn(projectName, m.version), { [SENSITIVITY_TAG]: String(sensitivity) });
-    return models.info(projectName, models.model(projectName, m.version));
+    return modelInfo(models, projectName, models.model(projectName, m.version));
   },
 
   async deleteModel(_p, { projectName, version }, ctx) {
     const { models } = requireAdmin(ctx);
     if (!/^[1-9][0-9]{0,9}$/.test(version)) throw new AppError('BAD_USER_INPUT', 'deleteModel takes a concrete version ("1", "2", ...), not "latest".');
     const m = await models.delete(projectName, version);
-    return { ...(await models.info(projectName, m)), status: 'DELETING' as const, statusMessage: 'Deleted.' };
+    return { ...(await modelInfo(models, projectName, m)), status: 'DELETING' as const, statusMessage: 'Deleted.' };
   },
 };

@@ -77,7 +77,8 @@ export const Mutation: MutationResolvers = {
 function batchLoader(ctx: GraphQLContext, projectName: string, version: string) {
   const gate = new WorkQueue(ctx.services.config.BATCH_CONCURRENCY, Number.MAX_SAFE_INTEGER);
   return new DataLoader<ImageInput, DetectionOutcome, string>(
-    async (images) => Promise.all(images.map((image) => gate.run(() => ctx.services.detections.detect(image, projectName, version, ctx.signal)).catch((err: Error) => err))),
+    async (images) =>
+      Promise.all(images.map((image) => gate.run(() => ctx.services.detections.detect(image, projectName, version, ctx.signal)).catch((err: Error) => err))),
     { cacheKeyFn: (image) => image.sha256 },
   );
 }

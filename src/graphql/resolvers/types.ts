@@ -56,7 +56,8 @@ export const Project: ProjectResolvers = {
     const state = ctx.services.projects?.registry.store.get(p.name);
     return state ? new Date(state.project.createdAt) : null;
   },
-  datasets: (p, _a, ctx) => [...(ctx.services.projects?.registry.store.get(p.name)?.datasets.values() ?? [])].map((record) => ({ projectName: p.name, record })),
+  datasets: (p, _a, ctx) =>
+    [...(ctx.services.projects?.registry.store.get(p.name)?.datasets.values() ?? [])].map((record) => ({ projectName: p.name, record })),
 };
 
 export const Dataset: DatasetResolvers = {

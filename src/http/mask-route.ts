@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { sendJson } from '../http/respond';
+import { sendJson } from './respond';
 import type { DetectionService } from '../detection/detection-service';
 import { isDetectionId } from '../detection/detection-id';
-import { singleTypeMask } from './mask-filter';
-import { maskPath } from './mask-paths';
-import type { MaskSigner } from './mask-signer';
+import { singleTypeMask } from '../masks/mask-filter';
+import { maskPath } from '../masks/mask-paths';
+import type { MaskSigner } from '../masks/mask-signer';
 
 /**
  * GET /masks/<id>/<name>.png. Signature first (403 for anything tampered with or expired, and the
@@ -19,7 +19,9 @@ export function maskRoute(signer: MaskSigner, detections: DetectionService) {
     const verdict = signer.verify(path, { exp: query.get('exp') ?? undefined, kid: query.get('kid') ?? undefined, sig: query.get('sig') ?? undefined });
     if (!verdict.ok) {
       log.info({ path, reason: verdict.reason }, 'mask URL refused');
-      return sendJson(res, 403, { error: { code: 'FORBIDDEN', message: verdict.reason === 'expired' ? 'This mask URL has expired.' : 'This mask URL is not valid.' } });
+      return sendJson(res, 403, {
+        error: { code: 'FORBIDDEN', message: verdict.reason === 'expired' ? 'This mask URL has expired.' : 'This mask URL is not valid.' },
+      });
     }
     const gone = () => sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'This mask is no longer cached; run the detection again for a fresh URL.' } });
     if (!isDetectionId(id)) return gone();
@@ -33,7 +35,12 @@ export function maskRoute(signer: MaskSigner, detections: DetectionService) {
       body = await singleTypeMask(combined, type.color);
     }
     const maxAge = Math.max(0, Number(query.get('exp')) - Math.floor(Date.now() / 1000));
-    res.writeHead(200, { 'content-type': 'image/png', 'content-length': body.length, 'cache-control': `private, max-age=${maxAge}`, 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, {
+      'content-type': 'image/png',
+      'content-length': body.length,
+      'cache-control': `private, max-age=${maxAge}`,
+      'x-content-type-options': 'nosniff',
+    });
     res.end(body);
   };
 }
