@@ -62,7 +62,10 @@ function start(script: string, env: Record<string, string>): Promise<{ child: Ch
   });
 }
 
-const MULTIPART_HEADERS = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' };
+/** The credential production requires of every GraphQL call (the gateway is started with it). */
+const API_KEY = randomBytes(24).toString('hex');
+const MULTIPART_HEADERS = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true', 'x-api-key': API_KEY };
+// The baseline and the floor check no credential; they get the same request, key included.
 
 async function run(
   url: string,
@@ -113,6 +116,9 @@ async function main() {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     CACHE_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
     MAX_UPLOAD_BYTES: String(8 * 1024 * 1024),
+    // What production requires (the start-up refuses without a base URL; GraphQL without a credential).
+    PUBLIC_BASE_URL: 'http://bench.example',
+    API_KEYS: `bench:${API_KEY}:detect:*+read:*`,
   };
   // NODE_ENV=production as deployed (the Dockerfile sets it): graphql-js skips its development checks.
   const gw = await start(join(__dirname, 'servers', 'gateway-server.js'), { ...env, NODE_ENV: 'production' });
@@ -129,7 +135,7 @@ async function main() {
     const first = await fetch(gwUrl, {
       method: 'POST',
       body,
-      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' },
+      headers: MULTIPART_HEADERS,
     });
     const primed = (await first.json()) as { data?: { detectAnomalies?: { id: string } } };
     if (!primed.data?.detectAnomalies?.id) throw new Error(`priming failed: ${JSON.stringify(primed)}`);
@@ -189,7 +195,7 @@ async function main() {
         fetch(gwUrl, {
           method: 'POST',
           body: bigBody,
-          headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true' },
+          headers: MULTIPART_HEADERS,
         }).then((r) => r.status),
       ),
     );

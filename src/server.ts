@@ -3,13 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { apolloOptions } from './graphql/apollo-options';
 import type { GraphQLContext, Services } from './graphql/context';
 import { COMPAT_PREFIX, compatHandler, endpointMode, type EndpointMode } from './compat/compat-handler';
-import { formatError } from './graphql/errors';
-import { queryLimits } from './graphql/query-limits';
-import { buildSchema } from './graphql/schema';
-import { schemaAccess } from './graphql/schema-access';
 import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from './http/graphiql';
 import { graphqlHandler } from './http/graphql-handler';
 import { healthz, readyz } from './http/health';
@@ -45,29 +42,13 @@ export async function createGateway(services: Services & { close(): Promise<void
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionsCheckingInterval: 1000,
   });
-  const limits = queryLimits(config);
-  const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildSchema(),
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
-    csrfPrevention: true,
-    // Introspection is served to the router and admin scopes (schema-access), in production too.
-    introspection: true,
-    includeStacktraceInErrorResponses: config.NODE_ENV !== 'production',
-    formatError: formatError(log, config.NODE_ENV === 'production'),
-    // The gateway owns SIGTERM (main.ts). Apollo's own handler, on outside tests, raced it: the
-    // gateway's stop() then waited on a second apollo.stop() that never resolved, and with Redis
-    // connected the process never exited.
-    stopOnTerminationSignals: false,
-    plugins: [
+  const apollo = new ApolloServer<GraphQLContext>(
+    apolloOptions(config, log, [
       // In-flight requests get most of the shutdown budget; then their connections are closed.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.round(config.SHUTDOWN_TIMEOUT_MS * 0.6) }),
-      ApolloServerPluginInlineTraceDisabled(),
       config.GRAPHIQL ? graphiqlLandingPage('/graphql') : ApolloServerPluginLandingPageDisabled(),
-      ...limits.plugins,
-      schemaAccess,
-    ],
-  });
+    ]),
+  );
   await apollo.start();
   const graphql = graphqlHandler(apollo, services);
   const masks = maskRoute(services.signer, services.detections);

@@ -1,6 +1,9 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ERROR_CODES, isAppError } from '../errors';
+import type { GraphQLContext } from './context';
 
 /**
  * The one mapping from the error registry to GraphQL: every client-visible error is a
@@ -21,12 +24,21 @@ export function toGraphQLError(err: unknown): GraphQLError {
   });
 }
 
-/** Apollo's formatError hook: masks what escaped the resolvers' mapping and logs it. */
+/**
+ * Apollo's formatError hook: the one place a resolver's error becomes what the client sees.
+ * Resolvers throw AppErrors as they are (no wrapper around every field: a wrapped field is a
+ * promise on the hot path); here an AppError keeps its message and gains its registry code and
+ * details; GraphQL's own errors (validation, parsing) pass; anything else is logged and masked.
+ */
 export function formatError(log: Logger, production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? error.originalError : error;
+    const original = unwrapResolverError(error);
+    if (isAppError(original)) {
+      return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: original.code, ...original.details } };
+    }
     const code = formatted.extensions?.code;
-    if (code === 'INTERNAL_SERVER_ERROR' || (!code && original && !isAppError(original))) {
+    // Apollo labels whatever it cannot name INTERNAL_SERVER_ERROR: nothing about it is the client's to read.
+    if (!code || code === 'INTERNAL_SERVER_ERROR') {
       log.error({ err: original ?? error }, 'unexpected error');
       return {
         message: ERROR_CODES.INTERNAL_SERVER_ERROR.message,
@@ -41,24 +53,18 @@ export function formatError(log: Logger, production: boolean) {
   };
 }
 
-/** Wraps every resolver of a map so AppErrors leave as GraphQLErrors with their code. */
-export function mapErrors<T extends Record<string, unknown>>(resolvers: T): T {
-  const wrap =
-    (fn: (...args: unknown[]) => unknown) =>
-    async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toGraphQLError(err);
-      }
+/**
+ * The HTTP status follows the registry: the first AppError in a response sets it (a refused
+ * detection is 404, 409, 413, ...), as each code's entry says. Errors that carry their own status
+ * (Apollo's 400s, the context's 401) keep it.
+ */
+export const errorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, errors }) {
+        const first = errors?.map((e) => unwrapResolverError(e)).find(isAppError);
+        if (first && response.http) response.http.status = first.status;
+      },
     };
-  const out: Record<string, unknown> = {};
-  for (const [typeName, fields] of Object.entries(resolvers)) {
-    if (typeof fields !== 'object' || fields === null || !Object.getPrototypeOf(fields) || Object.getPrototypeOf(fields) !== Object.prototype) {
-      out[typeName] = fields; // scalars
-      continue;
-    }
-    out[typeName] = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'function' ? wrap(v as never) : v]));
-  }
-  return out as T;
-}
+  },
+};

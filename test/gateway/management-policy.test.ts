@@ -2,12 +2,11 @@ import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { Upload } from 'graphql-upload-minimal';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createContext, type GraphQLContext } from '../../src/graphql/context';
-import { buildSchema } from '../../src/graphql/schema';
+import { apolloOptions } from '../../src/graphql/apollo-options';
 import { createServices } from '../../src/services';
 import { png, textureRgb } from '../helpers/images';
 import { dataDirWithDemoModel } from './helpers';
@@ -19,7 +18,7 @@ let apollo: ApolloServer<GraphQLContext>;
 
 beforeAll(async () => {
   data = await dataDirWithDemoModel();
-  apollo = new ApolloServer<GraphQLContext>({ schema: buildSchema(), plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  apollo = new ApolloServer<GraphQLContext>(apolloOptions(loadConfig({ LOG_LEVEL: 'silent' }), pino({ level: 'silent' })));
   await apollo.start();
 });
 

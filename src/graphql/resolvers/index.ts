@@ -1,7 +1,6 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import type { Resolvers } from '../__generated__/resolvers-types';
-import { mapErrors } from '../errors';
 import { Mutation } from './mutation';
 import { Query } from './query';
 import { Anomaly, Dataset, DetectionResult, Model, Project } from './types';
@@ -13,7 +12,7 @@ const DateTime = new GraphQLScalarType<Date, string>({
   parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : (null as never)),
 });
 
-export const resolvers: Resolvers = mapErrors({
+export const resolvers: Resolvers = {
   Upload: GraphQLUpload,
   DateTime,
   Query,
@@ -23,4 +22,4 @@ export const resolvers: Resolvers = mapErrors({
   Model,
   Project,
   Dataset,
-} as Resolvers);
+};
