@@ -8,6 +8,10 @@
  */
 export const ERROR_CODES = {
   BAD_USER_INPUT: { status: 400, aws: 'ValidationException', message: 'The request is invalid.' },
+  // Plain HTTP, before any GraphQL or protocol operation: a malformed request, an unknown path, a wrong method.
+  BAD_REQUEST: { status: 400, aws: 'ValidationException', message: 'The request is malformed.' },
+  NOT_FOUND: { status: 404, aws: 'ResourceNotFoundException', message: 'Nothing is here.' },
+  METHOD_NOT_ALLOWED: { status: 405, aws: 'ValidationException', message: 'This method is not allowed here.' },
   INVALID_IMAGE: { status: 400, aws: 'ValidationException', message: 'The file is not a readable PNG or JPEG image.' },
   UNSUPPORTED_IMAGE_FORMAT: { status: 415, aws: 'ValidationException', message: 'Only PNG and JPEG images are accepted.' },
   IMAGE_DIMENSIONS_OUT_OF_RANGE: { status: 400, aws: 'ValidationException', message: 'The image size is outside the accepted range.' },

@@ -11,7 +11,7 @@ import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from '.
 import { graphqlHandler } from './http/graphql-handler';
 import { healthz, readyz } from './http/health';
 import { startRequestLog } from './http/request-log';
-import { sendJson } from './http/respond';
+import { sendErrorCode } from './http/respond';
 import { maskRoute } from './http/mask-route';
 
 export interface Gateway {
@@ -63,7 +63,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (path === '/graphql') return graphql(req, res, url.search, reqLog);
       if (path.startsWith(COMPAT_PREFIX)) return compat(req, res, url, reqLog);
       if (req.method !== 'GET' && req.method !== 'HEAD')
-        return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here.` } }, { allow: 'GET, HEAD' });
+        return sendErrorCode(res, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here.`, { allow: 'GET, HEAD' });
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, req, res);
       const mask = MASK_PATH.exec(path);
@@ -72,16 +72,16 @@ export async function createGateway(services: Services & { close(): Promise<void
         try {
           name = decodeURIComponent(mask[2]);
         } catch {
-          return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'The mask name is not valid percent-encoding.' } });
+          return sendErrorCode(res, 'BAD_REQUEST', 'The mask name is not valid percent-encoding.');
         }
         return masks({ id: mask[1], name, query: url.searchParams }, res, reqLog);
       }
       if (config.GRAPHIQL && path.startsWith(`${GRAPHIQL_ASSETS_PATH}/`) && serveGraphiqlAsset(path.slice(GRAPHIQL_ASSETS_PATH.length + 1), res)) return;
-      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `Nothing at ${path}; GraphQL answers at /graphql.` } });
+      sendErrorCode(res, 'NOT_FOUND', `Nothing at ${path.slice(0, 200)}; GraphQL answers at /graphql.`);
     };
     route().catch((err) => {
       reqLog.error({ err }, 'unexpected error');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendErrorCode(res, 'INTERNAL_SERVER_ERROR');
       else res.destroy();
     });
   };

@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import { createContext, type GraphQLContext, type Services } from '../graphql/context';
 import { toGraphQLError } from '../graphql/errors';
 import { CSRF_MESSAGE, blockedAsCsrf } from './require-preflight';
-import { sendGraphQLError } from './respond';
+import { sendErrorCode } from './respond';
 
 const parseJson = bodyParser.json({ limit: '1mb' });
 
@@ -26,7 +26,7 @@ function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknow
 export function graphqlHandler(apollo: ApolloServer<GraphQLContext>, services: Services) {
   const { config } = services;
   return async (req: IncomingMessage, res: ServerResponse, search: string, log: Logger): Promise<void> => {
-    if (blockedAsCsrf(req)) return sendGraphQLError(res, 400, 'BAD_REQUEST', CSRF_MESSAGE);
+    if (blockedAsCsrf(req)) return sendErrorCode(res, 'BAD_REQUEST', CSRF_MESSAGE);
     let body: unknown;
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     try {
@@ -40,12 +40,8 @@ export function graphqlHandler(apollo: ApolloServer<GraphQLContext>, services: S
       const e = err as { status?: number; statusCode?: number; message?: string };
       const status = e.status ?? e.statusCode ?? 400;
       if (status >= 500) log.error({ err }, 'failed to read a GraphQL request body');
-      return sendGraphQLError(
-        res,
-        status,
-        status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
-        status < 500 && e.message ? e.message : 'Unexpected error.',
-      );
+      if (status >= 500) return sendErrorCode(res, 'INTERNAL_SERVER_ERROR');
+      return sendErrorCode(res, status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message);
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { sendJson } from './respond';
+import { sendErrorCode } from './respond';
 import type { DetectionService } from '../detection/detection-service';
 import { isDetectionId } from '../detection/detection-id';
 import { singleTypeMask } from '../masks/mask-filter';
@@ -19,11 +19,9 @@ export function maskRoute(signer: MaskSigner, detections: DetectionService) {
     const verdict = signer.verify(path, { exp: query.get('exp') ?? undefined, kid: query.get('kid') ?? undefined, sig: query.get('sig') ?? undefined });
     if (!verdict.ok) {
       log.info({ path, reason: verdict.reason }, 'mask URL refused');
-      return sendJson(res, 403, {
-        error: { code: 'FORBIDDEN', message: verdict.reason === 'expired' ? 'This mask URL has expired.' : 'This mask URL is not valid.' },
-      });
+      return sendErrorCode(res, 'FORBIDDEN', verdict.reason === 'expired' ? 'This mask URL has expired.' : 'This mask URL is not valid.');
     }
-    const gone = () => sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'This mask is no longer cached; run the detection again for a fresh URL.' } });
+    const gone = () => sendErrorCode(res, 'NOT_FOUND', 'This mask is no longer cached; run the detection again for a fresh URL.');
     if (!isDetectionId(id)) return gone();
     const detection = await detections.get(id);
     const combined = detection?.mask ? await detections.mask(id) : null;

@@ -74,11 +74,11 @@ test('mask URLs: tampered or expired -> 403, unknown or evicted -> 404', async (
   const missing = `/masks/${'x'.repeat(43)}/all.png`;
   const res = await fetch(`${gw.url}${missing}?${signer.sign(missing, new Date(Date.now() + 60_000))}`);
   expect(res.status).toBe(404);
-  expect(((await res.json()) as any).error.message).toMatch(/no longer cached/);
+  expect(((await res.json()) as any).errors[0]).toMatchObject({ message: expect.stringMatching(/no longer cached/), extensions: { code: 'NOT_FOUND' } });
   await new Promise((r) => setTimeout(r, 2_100)); // MASK_URL_TTL_SECONDS is 2 here
   const expired = await fetch(url);
   expect(expired.status).toBe(403);
-  expect(((await expired.json()) as any).error.message).toMatch(/expired/);
+  expect(((await expired.json()) as any).errors[0]).toMatchObject({ message: expect.stringMatching(/expired/), extensions: { code: 'FORBIDDEN' } });
 });
 
 test.each([
