@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
+import { modelNotFound } from '../projects/resources';
 import type { DetectorBackend, ModelInfo } from './backends/backend';
 import type { ResultCache } from './cache/result-cache';
 import { detectionId } from './detection-id';
@@ -74,9 +75,7 @@ export class DetectionService {
 
   async resolveModel(projectName: string, version: string): Promise<ModelInfo> {
     const model = await this.backend.describeModel(projectName, version);
-    if (!model) {
-      throw new AppError('MODEL_NOT_FOUND', `Project "${projectName}" has no model version "${version}".`, { projectName, modelVersion: version });
-    }
+    if (!model) throw modelNotFound(projectName, version);
     return model;
   }
 

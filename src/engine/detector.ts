@@ -117,12 +117,22 @@ export class AnomalyModel {
   }
 }
 
-/** The JSON Lookout for Vision's DetectAnomalies returned (`DetectAnomalyResult`). */
-export function toLookoutResult(r: DetectionResult): Record<string, unknown> {
-  const out: Record<string, unknown> = { Source: { Type: 'direct' }, IsAnomalous: r.isAnomalous, Confidence: r.confidence };
-  if (r.anomalies && r.mask) {
-    out.Anomalies = r.anomalies.map((a) => ({ Name: a.name, PixelAnomaly: { TotalPercentageArea: a.totalPercentageArea, Color: a.color } }));
-    out.AnomalyMask = r.mask.png.toString('base64');
-  }
+/** What a `DetectAnomalyResult` is made of, whoever judged the image (the engine, or a cached detection). */
+export interface LookoutResultParts {
+  isAnomalous: boolean;
+  confidence: number;
+  anomalies?: { name: string; totalPercentageArea: number; color: string }[] | null;
+  maskPng?: Buffer | null;
+}
+
+/** The JSON Lookout for Vision's DetectAnomalies returned (`DetectAnomalyResult`): the one encoder, for the CLI and the protocol. */
+export function lookoutResult(p: LookoutResultParts): Record<string, unknown> {
+  const out: Record<string, unknown> = { Source: { Type: 'direct' }, IsAnomalous: p.isAnomalous, Confidence: p.confidence };
+  if (p.anomalies) out.Anomalies = p.anomalies.map((a) => ({ Name: a.name, PixelAnomaly: { TotalPercentageArea: a.totalPercentageArea, Color: a.color } }));
+  if (p.anomalies && p.maskPng) out.AnomalyMask = p.maskPng.toString('base64');
   return out;
+}
+
+export function toLookoutResult(r: DetectionResult): Record<string, unknown> {
+  return lookoutResult({ ...r, maskPng: r.mask?.png });
 }

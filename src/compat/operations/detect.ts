@@ -1,3 +1,4 @@
+import { lookoutResult } from '../../engine/detector';
 import { AppError } from '../../errors';
 import { checkImage } from '../../detection/image-input';
 import { imageLimits } from '../../config';
@@ -30,17 +31,15 @@ export const detectOperation: Operation = {
     const { services } = req;
     const image = checkImage(req.body, req.bodySha256, type, imageLimits(services.config), 'stored');
     const { detection } = await services.detections.detect(image, project, version, req.signal);
-    const result: Record<string, unknown> = { Source: { Type: 'direct' }, IsAnomalous: detection.isAnomalous, Confidence: detection.confidence };
+    let mask: Buffer | null = null;
     if (detection.anomalies) {
-      result.Anomalies = detection.anomalies.map((a) => ({ Name: a.name, PixelAnomaly: { TotalPercentageArea: a.totalPercentageArea, Color: a.color } }));
       // The cache may have let the mask go while keeping the result; the backend draws it again.
-      let mask = await services.detections.mask(detection.id);
+      mask = await services.detections.mask(detection.id);
       if (!mask) {
         const model = await services.detections.resolveModel(project, detection.version);
         mask = (await services.detections.backend.detect(image, model, req.signal)).mask?.png ?? null;
       }
-      if (mask) result.AnomalyMask = mask.toString('base64');
     }
-    return { DetectAnomalyResult: result };
+    return { DetectAnomalyResult: lookoutResult({ ...detection, maskPng: mask }) };
   },
 };

@@ -5,7 +5,10 @@ import type { ImageInput } from '../image-input';
  * Lookout for Vision endpoint (`lookoutvision`). Both answer in Lookout for Vision's terms.
  */
 
-export type ModelStatus = 'TRAINING' | 'TRAINED' | 'TRAINING_FAILED' | 'STARTING_HOSTING' | 'HOSTED' | 'HOSTING_FAILED' | 'STOPPING_HOSTING' | 'DELETING';
+import type { ModelStatus } from '../../projects/records';
+
+// One list of statuses, the project records'; every backend answers with it.
+export type { ModelStatus };
 
 export interface ModelInfo {
   projectName: string;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -112,6 +113,11 @@ export class EnginePool {
     const closing = new AppError('ABORTED', 'The engine is shutting down.');
     this.queue.close(closing);
     this.trainingQueue.close(closing);
+    // A worker terminated while it is still loading onnxruntime (a gateway stopped right after it
+    // started) or inside a native call aborted the whole process ("terminate called after
+    // throwing an instance of 'Napi::Error'"). A no-op task returns once the worker is past both;
+    // the wait is bounded so shutdown stays bounded.
+    await Promise.race([this.call({ op: 'unload', modelDir: '' }).catch(() => undefined), sleep(5_000, undefined, { ref: false })]);
     await Promise.all([this.pool.destroy(), this.trainer?.destroy()]);
   }
 }

@@ -1,8 +1,8 @@
 import { mayOnProject } from '../../auth/principal';
 import { isDetectionId } from '../../detection/detection-id';
-import { AppError } from '../../errors';
 import { maskPath } from '../../masks/mask-paths';
 import { imageStats } from '../../projects/datasets';
+import { modelNotFound } from '../../projects/resources';
 import type { AnomalyResolvers, DatasetResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
 import { modelKey, type GraphQLContext } from '../context';
 import type { MaskParent } from '../mappers';
@@ -24,7 +24,7 @@ export const DetectionResult: DetectionResultResolvers = {
   async model(p, _a, ctx) {
     const model = await ctx.models.load(modelKey(p.detection.projectName, p.detection.version));
     // A model deleted since the detection was cached is still the one that answered.
-    if (!model) throw new AppError('MODEL_NOT_FOUND', `Model ${p.detection.projectName}/${p.detection.version} no longer exists.`);
+    if (!model) throw modelNotFound(p.detection.projectName, p.detection.version);
     return model;
   },
 };
