@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors';
-import { BANK_ROTATIONS, calibrationVariations, type Variation } from './augment/variations';
 import { concatArrays } from './arrays';
-import { calibrate, verdict } from './calibration';
+import { verdict } from './calibration';
 import { readMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
@@ -13,23 +12,18 @@ import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/image-header';
 import { auroc, confusionAt, pixelAuroc } from './metrics';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelHeader } from './model/model-header';
 import { saveModel, sha256 } from './model/model-store';
-import type { FeatureMap } from './features/extractor';
-import { imageFeatures, scorePatches, variedFeatures, type ImageFeatures, type PatchScores, type ScoringSetup } from './pipeline';
-import { seededRng } from './random';
-import { maxOf } from './scoring/anomaly-map';
+import { scorePatches, type ImageFeatures, type ScoringSetup } from './pipeline';
 import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
 import { NearestNeighbourIndex } from './scoring/knn';
 import { pixelMap } from './segmentation';
-import { naming, readImage, readMask } from './dataset/read-entry';
-import { planInput } from './training/input-plan';
-import { buildMemoryBank, withoutOwner } from './training/memory-bank';
-import { ANY_ORIENTATION_RATIO, orientationRatio, rotationSafeRegion, type Orientation } from './training/orientation';
-import { fitSegmentation } from './training/segmentation-fit';
+import { readMask } from './dataset/read-entry';
+import type { Orientation } from './training/orientation';
+import { TrainingRun } from './training/stages';
 
 export { chooseInputSize } from './training/input-plan';
 
 /**
- * Training, in stages: plan the input (region, size, features) from the normals; fill a
+ * Training, in stages (training/stages.ts): plan the input (region, size, features) from the normals; fill a
  * PatchCore memory bank with the normals (and their rotations, for parts that lie in any
  * orientation); score every normal against the bank without its own patches, as photographed
  * and as a new capture session would show it, to calibrate the threshold and the confidence;
@@ -68,7 +62,6 @@ export interface TrainOptions {
 
 export const TRAIN_DEFAULTS = { maxBankRows: 16_384, blurSigma: 1, testFraction: 0.2, seed: 42, scoring: 'local-contrast', orientation: 'auto' } as const;
 const MIN_NORMALS = 3;
-const MAX_SESSION_NORMALS = 64;
 
 /** How the trained model judged one test image (Lookout for Vision's evaluation manifest lists these). */
 export interface TestPrediction {
@@ -106,128 +99,47 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     }
 
     const method = methodFor(o.scoring);
-    let plan = await planInput(normals, { ...o, method });
-    const featuresOf = async (entries: DatasetEntry[], stage: string): Promise<ImageFeatures[]> => {
-      const out: ImageFeatures[] = [];
-      for (const e of entries) {
-        out.push(await naming(e, async () => imageFeatures(plan.setup, await readImage(e, o.files))));
-        progress({ stage, done: out.length, total: entries.length });
-      }
-      return out;
-    };
-    const fill = async (rotations: number[]) => {
-      const augmentations: Variation[] = rotations.map((degrees) => ({ kind: 'rotate', degrees }));
-      const views: FeatureMap[][] = [];
-      for (const e of normals) {
-        const { plain, varied } = await naming(e, async () => variedFeatures(plan.setup, await readImage(e, o.files), augmentations));
-        views.push([plain.features, ...varied]);
-        progress({ stage: 'features: normal images', done: views.length, total: normals.length });
-      }
-      const bank = await buildMemoryBank(views, { coresetRatio: plan.coresetRatio, maxBankRows: o.maxBankRows, seed: o.seed });
-      progress({ stage: 'coreset', done: bank.size, total: bank.size });
-      return { views, bank, index: await NearestNeighbourIndex.create(bank.rows, bank.dims), heldOut: new Map<number, Promise<PatchScores>>() };
-    };
-    // Remembered per bank: the orientation probe and calibration both need the first normals'.
-    const heldOutOf = (filled: Awaited<ReturnType<typeof fill>>, i: number) => {
-      let scored = filled.heldOut.get(i);
-      if (!scored) filled.heldOut.set(i, (scored = scorePatches(filled.index, filled.views[i][0], plan.setup, withoutOwner(filled.bank, i))));
-      return scored;
-    };
-
-    // Memory bank: the normals as photographed; then, if they show parts at any angle (or the
-    // user says so), again with every normal rotated.
-    let filled = await fill([]);
-    let orientationRatioMeasured: number | null = null;
-    let anyOrientation = o.orientation === 'any';
-    if (o.orientation === 'auto') {
-      const heldOut: number[] = [];
-      for (let i = 0; i < Math.min(normals.length, 16); i++) heldOut.push((await heldOutOf(filled, i)).score);
-      orientationRatioMeasured = await orientationRatio(
-        normals.map((e) => ({ bytes: () => readImage(e, o.files) })),
-        heldOut,
-        plan.setup,
-        filled.index,
-        filled.bank,
-      );
-      anyOrientation = orientationRatioMeasured < ANY_ORIENTATION_RATIO;
-      progress({ stage: `orientation: ${anyOrientation ? 'any' : 'fixed'} (rotated/plain ${orientationRatioMeasured.toFixed(2)})`, done: 1, total: 1 });
-    }
-    const rotations: number[] = anyOrientation ? [...BANK_ROTATIONS] : [];
-    if (anyOrientation) {
-      await filled.index.release();
-      // A learned region must still hold the part when it turns.
-      if (plan.setup.roi && typeof o.roi !== 'object') {
-        plan = await planInput(normals, { ...o, method, roi: rotationSafeRegion(plan.setup.roi, plan.frame) ?? 'none' });
-      }
-      filled = await fill(rotations);
-    }
-    const { views, bank, index } = filled;
-    const setup = plan.setup;
-
+    const run = new TrainingRun(o, method, progress);
+    await run.planInput(normals);
+    const bankStage = await run.fitBank(normals);
+    const { bank, index } = bankStage.filled;
     try {
-      // Held-out normal scores: each normal, as photographed and as a new session would show
-      // it, against the bank without the rows it contributed.
-      const normalScores: number[] = [];
-      const normalMapPeaks: number[] = [];
-      const sessionScores: number[] = [];
-      const rng = seededRng(o.seed + 1);
-      // Session variations of at most MAX_SESSION_NORMALS normals, spread over the set: enough
-      // for the threshold, and a 500-image dataset does not pay 2,000 extra forward passes.
-      const sessionStride = Math.ceil(normals.length / MAX_SESSION_NORMALS);
-      for (let i = 0; i < normals.length; i++) {
-        const penalty = withoutOwner(bank, i);
-        const heldOut = await heldOutOf(filled, i);
-        normalScores.push(heldOut.score);
-        normalMapPeaks.push(maxOf(heldOut.grid.data));
-        if (i % sessionStride === 0) {
-          const { varied } = await variedFeatures(setup, await readImage(normals[i], o.files), calibrationVariations(rng, { rotations: anyOrientation }));
-          for (const f of varied) sessionScores.push((await scorePatches(index, f, setup, penalty)).score);
-        }
-        progress({ stage: 'calibration', done: i + 1, total: normals.length });
-      }
-      views.length = 0; // the bank has what it needs; let the feature maps go
-      const anomalyFeatures = await featuresOf(anomalies, 'features: anomaly images');
-      const anomalyScored = await Promise.all(anomalyFeatures.map((f) => scorePatches(index, f.features, setup)));
-      const calibration = calibrate(
-        normalScores,
-        anomalyScored.map((s) => s.score),
-        sessionScores,
+      const cal = await run.calibrate(normals, anomalies, bankStage);
+      const fitted = await run.fitSegmentation(anomalies, classes, bank.dims, cal);
+      const segmentation: ModelHeader['segmentation'] = fitted && {
+        classes,
+        pixelThreshold: fitted.pixelThreshold,
+        prototypesSha256: sha256(fitted.prototypes),
+      };
+      // The plan may have changed in fitBank (a region that holds the part when it turns).
+      const setup = run.plan.setup;
+      const evaluation = await evaluateTest(
+        test,
+        setup,
+        index,
+        (entries, stage) => run.featuresOf(entries, stage),
+        segmentation,
+        cal.calibration.threshold,
+        o.files,
       );
-      // The same calibration on the map's peaks gives the map its own scale for heat maps.
-      const mapThreshold = calibrate(
-        normalMapPeaks,
-        anomalyScored.map((s) => maxOf(s.grid.data)),
-      ).threshold;
-
-      // Segmentation: anomaly types, their prototypes and the pixel threshold, from the masks.
-      let segmentation: ModelHeader['segmentation'] = null;
-      let prototypes: Float32Array | null = null;
-      const masked = anomalies.flatMap((entry, i) => (entry.mask ? [{ entry, features: anomalyFeatures[i], scored: anomalyScored[i] }] : []));
-      if (classes.length && masked.length) {
-        const fitted = await fitSegmentation(masked, classes, setup.input, bank.dims, mapThreshold, o.files);
-        prototypes = fitted.prototypes;
-        segmentation = { classes, pixelThreshold: fitted.pixelThreshold, prototypesSha256: sha256(prototypes) };
-      }
-
-      const evaluation = await evaluateTest(test, setup, index, featuresOf, segmentation, calibration.threshold, o.files);
       const counts = countLabels(train);
       const header: ModelHeader = {
         format: MODEL_FORMAT,
         formatVersion: MODEL_FORMAT_VERSION,
         createdAt: new Date().toISOString(),
-        extractor: { spec: plan.spec, hash: setup.extractor.hash, dims: bank.dims },
+        extractor: { spec: run.plan.spec, hash: setup.extractor.hash, dims: bank.dims },
         input: setup.input,
         roi: setup.roi,
-        scoring: { blurSigma: o.blurSigma, bankRows: bank.size, bankSha256: sha256(bank.rows), mapThreshold, method },
-        augmentation: { rotations, orientation: o.orientation, orientationRatio: orientationRatioMeasured },
-        threshold: calibration.threshold,
-        confidence: { temperature: calibration.temperature, spread: calibration.spread },
+        scoring: { blurSigma: o.blurSigma, bankRows: bank.size, bankSha256: sha256(bank.rows), mapThreshold: cal.mapThreshold, method },
+        augmentation: { rotations: bankStage.rotations, orientation: o.orientation, orientationRatio: bankStage.orientationRatio },
+        threshold: cal.calibration.threshold,
+        confidence: { temperature: cal.calibration.temperature, spread: cal.calibration.spread },
         segmentation,
         metrics: { ...evaluation.metrics, testSource: test.length ? testSource : 'none' },
         training: { normalImages: counts.normal, anomalyImages: counts.anomaly, seconds: (performance.now() - started) / 1000, seed: o.seed },
       };
-      await saveModel(outDir, { header, bank: bank.rows, prototypes });
-      const testPredictions = test.map((e, i) => ({ image: e.image, label: e.label, ...verdict(evaluation.scores[i], calibration) }));
+      await saveModel(outDir, { header, bank: bank.rows, prototypes: fitted?.prototypes ?? null });
+      const testPredictions = test.map((e, i) => ({ image: e.image, label: e.label, ...verdict(evaluation.scores[i], cal.calibration) }));
       return { header, testPredictions };
     } finally {
       await index.release();
