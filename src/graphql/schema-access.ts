@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, visit, BREAK } from 'graphql';
+import { BREAK, GraphQLError, visit, type DocumentNode } from 'graphql';
 import { isOperator } from '../auth/principal';
 import type { GraphQLContext } from './context';
 
@@ -16,14 +16,7 @@ export const schemaAccess: ApolloServerPlugin<GraphQLContext> = {
     return {
       async didResolveOperation({ document, contextValue }) {
         if (isOperator(contextValue.principal)) return;
-        let asked: string | null = null;
-        visit(document, {
-          Field(node) {
-            if (!SCHEMA_FIELDS.has(node.name.value)) return undefined;
-            asked = node.name.value;
-            return BREAK;
-          },
-        });
+        const asked = schemaFieldIn(document);
         if (asked) {
           throw new GraphQLError(`${asked} needs a credential with the router or admin scope.`, {
             extensions: { code: 'FORBIDDEN', requiredScope: 'router', http: { status: 403 } },
@@ -33,3 +26,21 @@ export const schemaAccess: ApolloServerPlugin<GraphQLContext> = {
     };
   },
 };
+
+/** Apollo keeps one parsed document per query text, so each document is visited once, not once per request. */
+const visited = new WeakMap<DocumentNode, string | null>();
+
+function schemaFieldIn(document: DocumentNode): string | null {
+  let asked = visited.get(document);
+  if (asked !== undefined) return asked;
+  asked = null;
+  visit(document, {
+    Field(node) {
+      if (!SCHEMA_FIELDS.has(node.name.value)) return undefined;
+      asked = node.name.value;
+      return BREAK;
+    },
+  });
+  visited.set(document, asked);
+  return asked;
+}
