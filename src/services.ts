@@ -104,7 +104,7 @@ export async function createServices(
     auth,
     async close() {
       await backend.close();
-      projects?.registry.options.buckets.close();
+      projects?.registry.close();
       await cache.close();
       await lock?.release();
     },

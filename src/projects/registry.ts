@@ -44,6 +44,25 @@ export class ProjectRegistry {
     return { bucketFolder: this.options.buckets.resolver(), access: this.options.files };
   }
 
+  /** The data folder: where uploaded images are kept and relative manifest references resolve. */
+  get dataDir(): string {
+    return this.store.dataDir;
+  }
+
+  /** A project's state, or undefined: for readers that answer "none" rather than an error. */
+  find(name: string): ProjectState | undefined {
+    return NAME_PATTERN.test(name) ? this.store.get(name) : undefined;
+  }
+
+  /** Looks on disk for a project (or models) another tool put there since the last look. */
+  discover(name: string): Promise<void> {
+    return this.store.discover(name);
+  }
+
+  close(): void {
+    this.options.buckets.close();
+  }
+
   project(name: string): ProjectState {
     const state = NAME_PATTERN.test(name) ? this.store.get(name) : undefined;
     if (!state) throw projectNotFound(name);

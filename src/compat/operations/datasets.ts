@@ -96,7 +96,7 @@ export const datasetOperations: Operation[] = [
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(Changes) || Changes.length % 4 !== 0) throw new AppError('BAD_USER_INPUT', 'Changes must be base64.');
       const bytes = Buffer.from(Changes, 'base64');
       if (bytes.byteLength > MAX_CHANGES) throw new AppError('BAD_USER_INPUT', `Changes must decode to at most ${MAX_CHANGES} bytes.`);
-      const d = await req.projects.registry.updateEntries(project, type, bytes.toString('utf8'), req.projects.registry.store.dataDir);
+      const d = await req.projects.registry.updateEntries(project, type, bytes.toString('utf8'), req.projects.registry.dataDir);
       return { Status: d.status };
     },
   },

@@ -58,18 +58,18 @@ export class LocalBackend implements DetectorBackend {
   }
 
   private async rescanOnMiss(projectName: string, version: string | null): Promise<void> {
-    const state = this.registry.store.get(projectName);
+    const state = this.registry.find(projectName);
     if (state && (version === null || version === 'latest' || state.models.has(version))) return;
     const now = Date.now();
     if ((this.rescans.get(projectName) ?? 0) > now) return;
     this.rescans.set(projectName, now + RESCAN_INTERVAL_MS);
-    await this.registry.store.discover(projectName);
+    await this.registry.discover(projectName);
   }
 
   async detect(image: ImageInput, model: ModelInfo, signal?: AbortSignal): Promise<BackendDetection> {
     if (model.status !== 'HOSTED') throw notRunning(model);
     try {
-      const r = await this.pool.detect(modelDir(this.registry.store.dataDir, model.projectName, model.version), image.bytes, signal, {
+      const r = await this.pool.detect(modelDir(this.registry.dataDir, model.projectName, model.version), image.bytes, signal, {
         sensitivity: model.sensitivity,
         autoOrient: turnsImage(image),
       });
@@ -88,7 +88,7 @@ export class LocalBackend implements DetectorBackend {
   async ready(): Promise<{ ok: boolean; detail?: string; queueDepth: number; trainings: number }> {
     const load = { queueDepth: this.pool.queueDepth, trainings: this.pool.trainings };
     if (storageFailure()) {
-      await writeFileAtomic(join(this.registry.store.dataDir, 'storage-probe'), 'ok\n').catch(() => undefined);
+      await writeFileAtomic(join(this.registry.dataDir, 'storage-probe'), 'ok\n').catch(() => undefined);
       const failing = storageFailure();
       if (failing) return { ok: false, detail: `Writes to DATA_DIR fail (${failing.code}) since ${new Date(failing.since).toISOString()}.`, ...load };
     }

@@ -79,7 +79,7 @@ export const managementMutations: MutationResolvers = {
     if (kinds.length > 1) throw new AppError('BAD_USER_INPUT', `Give one source for the dataset, not ${kinds.join(' and ')}.`);
     // Fail before reading any upload when the dataset cannot be made.
     registry.assertNoDataset(input.projectName, type);
-    const dataDir = registry.store.dataDir;
+    const dataDir = registry.dataDir;
     let record: DatasetRecord;
     if (input.manifestUrl) record = await registry.createDataset(input.projectName, type, s3Url(input.manifestUrl));
     else if (input.manifest) record = await registry.createDataset(input.projectName, type, { text: await readText(input.manifest, ctx), base: dataDir });
@@ -96,7 +96,7 @@ export const managementMutations: MutationResolvers = {
     registry.dataset(input.projectName, type);
     const images = await labelled(ctx, input.normalImages, input.anomalyImages);
     if (!images.length) throw new AppError('BAD_USER_INPUT', 'Give at least one image in normalImages or anomalyImages.');
-    const dataDir = registry.store.dataDir;
+    const dataDir = registry.dataDir;
     return datasetParent(
       input.projectName,
       await storeImages(dataDir, input.projectName, images, (text) => registry.updateEntries(input.projectName, type, text, dataDir)),

@@ -53,11 +53,10 @@ export const Project: ProjectResolvers = {
   __resolveReference: (ref, ctx) => (mayOnProject(ctx.principal, 'read', ref.name) ? { name: ref.name } : null),
   models: (p, _a, ctx) => ctx.services.detections.backend.listModels(p.name),
   createdAt: (p, _a, ctx) => {
-    const state = ctx.services.projects?.registry.store.get(p.name);
+    const state = ctx.services.projects?.registry.find(p.name);
     return state ? new Date(state.project.createdAt) : null;
   },
-  datasets: (p, _a, ctx) =>
-    [...(ctx.services.projects?.registry.store.get(p.name)?.datasets.values() ?? [])].map((record) => ({ projectName: p.name, record })),
+  datasets: (p, _a, ctx) => [...(ctx.services.projects?.registry.find(p.name)?.datasets.values() ?? [])].map((record) => ({ projectName: p.name, record })),
 };
 
 export const Dataset: DatasetResolvers = {
