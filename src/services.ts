@@ -9,7 +9,7 @@ import { RedisCache } from './detection/cache/redis-cache';
 import type { ResultCache } from './detection/cache/result-cache';
 import { DetectionService } from './detection/detection-service';
 import { ensureDemoModel } from './engine/demo/demo-model';
-import { WorkQueue } from './engine/work-queue';
+import { WorkQueue } from './lib/work-queue';
 import { EnginePool } from './engine/worker/engine-pool';
 import type { ProjectServices, Services } from './graphql/context';
 import { lockDataDir, type DataDirLock } from './projects/data-dir-lock';
@@ -23,7 +23,7 @@ import { ApiKeys } from './auth/api-keys';
 import { createAuthenticator } from './auth/authenticate';
 import { JwtVerifier } from './auth/jwt';
 import { MaskSigner } from './masks/mask-signer';
-import { sweepStaging } from './synced-write';
+import { sweepStaging } from './lib/synced-write';
 
 /** Builds the long-lived services from the validated config, in dependency order. */
 export async function createServices(

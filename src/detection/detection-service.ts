@@ -6,7 +6,7 @@ import type { DetectorBackend, ModelInfo } from './backends/backend';
 import type { ResultCache } from './cache/result-cache';
 import { detectionId } from './detection-id';
 import { turnsImage, type ImageInput } from './image-input';
-import { SingleFlight } from './single-flight';
+import { SingleFlight } from '../lib/single-flight';
 
 /** What the cache keeps for a detection (the mask PNG is stored beside it). */
 export interface StoredDetection {

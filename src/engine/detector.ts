@@ -10,7 +10,7 @@ import { imageFeatures, scorePatches, type ScoringSetup } from './pipeline';
 import type { Map2D } from './scoring/anomaly-map';
 import { NearestNeighbourIndex } from './scoring/knn';
 import { segment, type SegmentedAnomaly } from './segmentation';
-import { defaultQueue, type WorkQueue } from './work-queue';
+import { defaultQueue, type WorkQueue } from '../lib/work-queue';
 
 export interface DetectionResult {
   isAnomalous: boolean;

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { ModelInfo } from '../detection/backends/backend';
 import type { DetectionService, StoredDetection } from '../detection/detection-service';
-import type { WorkQueue } from '../engine/work-queue';
+import type { WorkQueue } from '../lib/work-queue';
 import type { MaskSigner } from '../masks/mask-signer';
 import type { IdempotencyStore } from '../projects/idempotency';
 import type { ModelLifecycle } from '../projects/model-lifecycle';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { writeFileAtomic } from '../synced-write';
+import { writeFileAtomic } from '../lib/synced-write';
 
 // The writer lives beside writeSynced so the engine (model operating points) shares it.
 export { writeFileAtomic };

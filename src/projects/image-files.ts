@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label } from '../engine/dataset/types';
-import { storageError } from '../storage-health';
+import { storageError } from '../lib/storage-health';
 import { writeFileAtomic } from './atomic-file';
 import { projectDir } from './project-store';
 

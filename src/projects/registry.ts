@@ -4,7 +4,7 @@ import { describeRefusal, readAllowedFile, UnreadableFile, type FileAccess } fro
 import type { ManifestOptions } from '../engine/dataset/manifest';
 import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, referencedObjects, type EntryFilter } from './datasets';
 import type { Buckets } from './locations';
-import { KeyedLock } from './locks';
+import { KeyedLock } from '../lib/keyed-lock';
 import { NAME_PATTERN, type ProjectState, type ProjectStore } from './project-store';
 import type { DatasetRecord, DatasetType, DatasetEntryRecord, S3Object } from './records';
 import { conflict, datasetNotFound, modelArn, parseArn, projectNotFound, type ArnScope } from './resources';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sweepStaging } from '../../src/synced-write';
+import { sweepStaging } from '../../src/lib/synced-write';
 import { png, textureRgb } from '../helpers/images';
 import { multipart, postMultipart, startGateway, type Running } from '../gateway/helpers';
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../errors';
-import { writeSynced } from '../../synced-write';
+import { writeSynced } from '../../lib/synced-write';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, READABLE_FORMAT_VERSIONS, type ModelHeader } from './model-header';
 
 /**

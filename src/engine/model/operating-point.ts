@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../errors';
-import { writeFileAtomic } from '../../synced-write';
+import { writeFileAtomic } from '../../lib/synced-write';
 import { DEFAULT_SENSITIVITY } from '../calibration';
 
 /**

@@ -9,7 +9,7 @@ import type { DetectionResult, DetectOptions } from '../detector';
 import type { ImageLimits } from '../image/image-header';
 import { DEFAULT_IMAGE_LIMITS } from '../image/image-header';
 import type { TrainedModel, TrainOptions } from '../train';
-import { WorkQueue } from '../work-queue';
+import { WorkQueue } from '../../lib/work-queue';
 import { fromOutcome, type EngineTask, type Outcome, type WorkerConfig } from './protocol';
 
 export interface EnginePoolOptions {

@@ -3,7 +3,7 @@ import { AnomalyModel } from '../detector';
 import type { ImageLimits } from '../image/image-header';
 import { setIntraOpThreads } from '../onnx/session';
 import { trainModel } from '../train';
-import { WorkQueue } from '../work-queue';
+import { WorkQueue } from '../../lib/work-queue';
 import { toOutcomeError, type EngineTask, type Outcome, type WorkerConfig } from './protocol';
 
 /**

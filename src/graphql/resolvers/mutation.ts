@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { requireOnProject } from '../../auth/principal';
 import { isAppError } from '../../errors';
-import { WorkQueue } from '../../engine/work-queue';
+import { WorkQueue } from '../../lib/work-queue';
 import type { ImageInput } from '../../detection/image-input';
 import type { DetectionOutcome } from '../../detection/detection-service';
 import type { MutationResolvers } from '../__generated__/resolvers-types';

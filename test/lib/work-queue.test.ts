@@ -1,4 +1,4 @@
-import { WorkQueue } from '../../src/engine/work-queue';
+import { WorkQueue } from '../../src/lib/work-queue';
 
 const deferred = () => {
   let resolve!: () => void;

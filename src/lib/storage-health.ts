@@ -1,4 +1,4 @@
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /**
  * Whether this process's writes are failing for lack of space. A full disk used to surface as an
