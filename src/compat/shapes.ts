@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME_PATTERN } from '../projects/project-store';
 import { AppError } from '../errors';
 
 /**
@@ -11,7 +12,8 @@ const pattern = (re: RegExp, source: string) => (s: z.ZodString) => s.regex(re, 
 const len = (min: number, max: number) =>
   z.string().min(min, `Member must have length greater than or equal to ${min}`).max(max, `Member must have length less than or equal to ${max}`);
 
-export const projectName = pattern(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, '[a-zA-Z0-9][a-zA-Z0-9_\\-]*')(len(1, 255));
+// The service's own pattern text in the message (scripts match on it); the rule is the store's.
+export const projectName = pattern(NAME_PATTERN, '[a-zA-Z0-9][a-zA-Z0-9_\\-]*')(len(1, 255));
 export const modelVersion = pattern(/^([1-9][0-9]*|latest)$/, '([1-9][0-9]*|latest)')(len(1, 10));
 export const modelVersionNoLatest = pattern(/^[1-9][0-9]*$/, '([1-9][0-9]*)')(len(1, 10));
 export const clientToken = pattern(/^[a-zA-Z0-9-]+$/, '^[a-zA-Z0-9-]+$')(len(1, 64));

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { confinedJoin } from '../engine/dataset/file-access';
+import { BUCKET_NAME } from '../engine/dataset/manifest';
 import { AppError } from '../errors';
 import type { S3Objects } from './s3-objects';
 
@@ -60,6 +61,3 @@ export class Buckets {
     return (bucket) => this.folder(bucket);
   }
 }
-
-/** S3's bucket naming rules, loosely: what a folder name can safely be. */
-const BUCKET_NAME = /^[0-9A-Za-z][0-9A-Za-z.\-_]{1,61}[0-9A-Za-z]$/;

@@ -14,7 +14,8 @@ import {
 } from './records';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
-const VERSION_PATTERN = /^[1-9][0-9]*$/;
+/** A concrete model version: "1", "2", ... (never "latest"). */
+export const VERSION_PATTERN = /^[1-9][0-9]{0,9}$/;
 
 export interface ProjectState {
   project: ProjectRecord;

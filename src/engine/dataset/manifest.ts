@@ -27,6 +27,9 @@ export interface ManifestOptions {
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
+/** S3's bucket naming rules, loosely: what a folder name can safely be (no `..`, no `/`). */
+export const BUCKET_NAME = /^[0-9A-Za-z][0-9A-Za-z.\-_]{1,61}[0-9A-Za-z]$/;
+
 export async function readManifest(path: string, options: ManifestOptions = {}): Promise<Dataset> {
   const access = options.access ?? OPEN_FILE_ACCESS;
   let text: string;
@@ -128,7 +131,7 @@ export function resolveRef(ref: string, baseDir: string, options: ManifestOption
     const folder = options.buckets?.[s3[1]] ?? options.bucketFolder?.(s3[1]);
     if (!folder) throw new AppError('DATASET_INVALID', `${where}: "${clip(ref)}" is in bucket "${clip(s3[1])}", which is not mapped to a local folder.`);
     // A bucket named `..` would otherwise make its own folder the data folder's parent.
-    const path = /^[0-9A-Za-z][0-9A-Za-z.\-_]{1,61}[0-9A-Za-z]$/.test(s3[1]) ? confinedJoin(folder, s3[2]) : null;
+    const path = BUCKET_NAME.test(s3[1]) ? confinedJoin(folder, s3[2]) : null;
     if (!path || !allowedByRoots(access, path)) throw refused();
     return resolve(path);
   }

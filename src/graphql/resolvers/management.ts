@@ -3,6 +3,7 @@ import { AppError } from '../../errors';
 import { modelInfo } from '../../detection/backends/model-info';
 import { readImageStream } from '../../detection/image-input';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
+import { VERSION_PATTERN } from '../../projects/project-store';
 import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
 import { ORIENTATION_TAG, SENSITIVITY_TAG } from '../../projects/training-options';
 import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
@@ -148,7 +149,7 @@ export const managementMutations: MutationResolvers = {
 
   async deleteModel(_p, { projectName, version }, ctx) {
     const { models } = requireAdmin(ctx);
-    if (!/^[1-9][0-9]{0,9}$/.test(version)) throw new AppError('BAD_USER_INPUT', 'deleteModel takes a concrete version ("1", "2", ...), not "latest".');
+    if (!VERSION_PATTERN.test(version)) throw new AppError('BAD_USER_INPUT', 'deleteModel takes a concrete version ("1", "2", ...), not "latest".');
     const m = await models.delete(projectName, version);
     return { ...(await modelInfo(models, projectName, m)), status: 'DELETING' as const, statusMessage: 'Deleted.' };
   },
