@@ -1,7 +1,6 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError } from '../../errors';
 import { modelInfo } from '../../detection/backends/model-info';
-import { readImageStream } from '../../detection/image-input';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import { VERSION_PATTERN } from '../../projects/project-store';
 import type { DatasetRecord, DatasetType as StoredType } from '../../projects/records';
@@ -9,7 +8,7 @@ import { ORIENTATION_TAG, SENSITIVITY_TAG } from '../../projects/training-option
 import type { DatasetType, MutationResolvers } from '../__generated__/resolvers-types';
 import { requireAdmin } from '../admin';
 import type { GraphQLContext } from '../context';
-import { openUpload, readUpload, uploadFailure, uploadRate } from './upload';
+import { readUpload, readUploadBytes } from './upload';
 
 /**
  * Projects, datasets and models over GraphQL: thin calls into the same registry and lifecycle
@@ -39,16 +38,8 @@ async function labelled(
 }
 
 async function readText(upload: Promise<FileUpload>, ctx: GraphQLContext): Promise<string> {
-  const file = await upload;
-  try {
-    const { bytes } = await ctx.services.uploadGate.run(
-      () => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)),
-      ctx.signal,
-    );
-    return bytes.toString('utf8');
-  } catch (err) {
-    throw uploadFailure(err, ctx);
-  }
+  const { bytes } = await readUploadBytes(await upload, ctx);
+  return bytes.toString('utf8');
 }
 
 function s3Url(url: string): { bucket: string; key: string } {

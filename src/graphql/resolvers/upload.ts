@@ -13,32 +13,36 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
     throw new AppError('BAD_USER_INPUT', `The upload could not be read: ${(err as Error).message}`);
   }
   if (!file || typeof file.createReadStream !== 'function') throw new AppError('BAD_USER_INPUT', 'Expected a file upload (multipart request).');
-  const config = ctx.services.config;
-  // Images are read in full (to hash and check them), so reads are gated: a burst of large
-  // uploads waits in the sockets (busboy applies backpressure) instead of filling the heap.
-  let read: { bytes: Buffer; sha256: string };
+  const { bytes, sha256 } = await readUploadBytes(file, ctx);
+  return checkImage(bytes, sha256, file.mimetype, imageLimits(ctx.services.config), 'exif');
+}
+
+/**
+ * An uploaded file's bytes (and sha256), read whole under the upload gate: a burst of large
+ * uploads waits in the sockets (busboy applies backpressure) instead of filling the heap. The
+ * read is capped in size and must keep a minimum rate; failures leave as registry codes.
+ */
+export async function readUploadBytes(file: FileUpload, ctx: GraphQLContext): Promise<{ bytes: Buffer; sha256: string }> {
   try {
-    read = await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+    return await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
   } catch (err) {
     throw uploadFailure(err, ctx);
   }
-  const { bytes, sha256 } = read;
-  return checkImage(bytes, sha256, file.mimetype, imageLimits(config), 'exif');
 }
+
+/** busboy reports a malformed or truncated form with plain Errors (no status) and these words. */
+const BROKEN_FORM = /^(Unexpected end of (form|file)|Malformed part header|Multipart: Boundary not found)/;
 
 /**
  * What a failed read means for the client. busboy's stream fails with plain http-errors (a client
  * that disconnects mid-file, a malformed part); left as they are they became masked 500s logged
  * as errors. A client that left is ABORTED (logged at info by the request log); a 4xx is theirs.
  */
-const BROKEN_FORM = /^(Unexpected end of (form|file)|Malformed part header|Multipart: Boundary not found)/;
-
-export function uploadFailure(err: unknown, ctx: GraphQLContext): unknown {
+function uploadFailure(err: unknown, ctx: GraphQLContext): unknown {
   if (isAppError(err)) return err;
   const message = (err as Error | null)?.message ?? '';
   if (ctx.signal?.aborted || /disconnected|aborted/i.test(message)) return new AppError('ABORTED', 'The client went away during the upload.');
   const status = (err as { status?: number } | null)?.status;
-  // busboy reports a malformed or truncated form with plain Errors (no status) and these words.
   if ((status && status >= 400 && status < 500) || BROKEN_FORM.test(message)) return new AppError('BAD_USER_INPUT', `The upload could not be read: ${message}`);
   return err;
 }
@@ -48,7 +52,7 @@ export function uploadFailure(err: unknown, ctx: GraphQLContext): unknown {
  * mapping one file to two variables) with a plain Error, which reached the client as a masked
  * 500 and lost the whole response; it is the client's mistake, with a reason.
  */
-export function openUpload(file: FileUpload): ReturnType<FileUpload['createReadStream']> {
+function openUpload(file: FileUpload): ReturnType<FileUpload['createReadStream']> {
   try {
     return file.createReadStream();
   } catch (err) {
@@ -61,7 +65,7 @@ export function openUpload(file: FileUpload): ReturnType<FileUpload['createReadS
  * The rate an upload must keep once its read starts. The grace covers a connection's slow start
  * and a client's first round trips; after it, UPLOAD_MIN_BYTES_PER_SECOND.
  */
-export function uploadRate(ctx: GraphQLContext): ReceiveRate {
+function uploadRate(ctx: GraphQLContext): ReceiveRate {
   return { minBytesPerSecond: ctx.services.config.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: UPLOAD_GRACE_MS, received: ctx.bytesReceived };
 }
 
