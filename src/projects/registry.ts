@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { AppError } from '../errors';
-import { describeRefusal, readAllowedFile, UnreadableFile, type FileAccess } from '../engine/dataset/file-access';
+import { describeRefusal, readAllowedFile, type FileAccess } from '../engine/dataset/file-access';
 import type { ManifestOptions } from '../engine/dataset/manifest';
 import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, referencedObjects, type EntryFilter } from './datasets';
 import type { Buckets } from './locations';
@@ -155,8 +155,7 @@ export class ProjectRegistry {
     try {
       bytes = await readAllowedFile(path, access);
     } catch (err) {
-      const why = err instanceof UnreadableFile ? describeRefusal(err, access) : 'cannot be read';
-      throw new AppError('DATASET_INVALID', `The manifest s3://${source.bucket}/${source.key} ${why}.`);
+      throw new AppError('DATASET_INVALID', `The manifest s3://${source.bucket}/${source.key} ${describeRefusal(err, access)}.`);
     }
     return parseLines(bytes.toString('utf8'), dirname(path), now);
   }

@@ -46,10 +46,20 @@ export function allowedByRoots(access: Pick<FileAccess, 'roots'>, path: string):
   return access.roots === null || access.roots.some((r) => isWithin(resolve(r), resolve(path)));
 }
 
-/** A root as the kernel sees it; a root that does not exist yet keeps its resolved path. */
+/** Roots already resolved: every image a training reads is checked against the same few. */
+const realRoots = new Map<string, string>();
+
+/**
+ * A root as the kernel sees it, remembered once found; a root that does not exist yet keeps its
+ * resolved path and is looked up again next time (bucket folders appear with their first object).
+ */
 async function realRoot(root: string): Promise<string> {
+  const known = realRoots.get(root);
+  if (known) return known;
   try {
-    return await realpath(root);
+    const real = await realpath(root);
+    realRoots.set(root, real);
+    return real;
   } catch {
     return resolve(root);
   }
@@ -111,8 +121,9 @@ export function checkAllowedFile(path: string, access: FileAccess): Promise<void
   return withAllowedFile(path, access, async () => undefined);
 }
 
-/** The user-facing words for a refusal; the same for absent and outside the roots. */
-export function describeRefusal(err: UnreadableFile, access: FileAccess): string {
+/** The user-facing words for a refusal (any other read failure: "cannot be read"); the same for absent and outside the roots. */
+export function describeRefusal(err: unknown, access: FileAccess): string {
+  if (!(err instanceof UnreadableFile)) return 'cannot be read';
   if (err.reason === 'not-a-file') return 'is not a regular file';
   if (err.reason === 'too-large') return `is larger than ${access.maxBytes} bytes`;
   return 'does not exist or is outside the folders this gateway reads';

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../../errors';
-import { describeRefusal, OPEN_FILE_ACCESS, readAllowedFile, UnreadableFile, type FileAccess } from './file-access';
+import { describeRefusal, OPEN_FILE_ACCESS, readAllowedFile, type FileAccess } from './file-access';
 import type { DatasetEntry } from './types';
 
 /**
@@ -14,8 +14,12 @@ async function read(path: string, name: string, what: 'image' | 'mask', access: 
   try {
     return await readAllowedFile(path, access);
   } catch (err) {
-    const why = err instanceof UnreadableFile ? describeRefusal(err, access) : 'cannot be read';
-    throw new AppError(what === 'mask' ? 'MASK_INVALID' : 'DATASET_INVALID', `The ${what} "${name}" ${why}.`, { path: name }, { cause: err });
+    throw new AppError(
+      what === 'mask' ? 'MASK_INVALID' : 'DATASET_INVALID',
+      `The ${what} "${name}" ${describeRefusal(err, access)}.`,
+      { path: name },
+      { cause: err },
+    );
   }
 }
 
