@@ -56,7 +56,16 @@ export async function createGateway(services: Services & { close(): Promise<void
   announceEndpoint(endpointMode(services), log);
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    const target = req.url ?? '/';
+    const query = target.indexOf('?');
+    // /graphql takes nearly every request; the WHATWG parse (with its normalising) is kept for the
+    // other routes, where it cost ~15 us a request on the cached detection path.
+    if ((query === -1 ? target : target.slice(0, query)) === '/graphql') {
+      const reqLog = startRequestLog(log, req, res, '/graphql');
+      graphql(req, res, query === -1 ? '' : target.slice(query), reqLog).catch((err: unknown) => failed(err, res, reqLog));
+      return;
+    }
+    const url = new URL(target, 'http://gateway');
     const path = url.pathname;
     const reqLog = startRequestLog(log, req, res, path);
     const route = async (): Promise<void> => {
@@ -79,11 +88,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (config.GRAPHIQL && path.startsWith(`${GRAPHIQL_ASSETS_PATH}/`) && serveGraphiqlAsset(path.slice(GRAPHIQL_ASSETS_PATH.length + 1), res)) return;
       sendErrorCode(res, 'NOT_FOUND', `Nothing at ${path.slice(0, 200)}; GraphQL answers at /graphql.`);
     };
-    route().catch((err) => {
-      reqLog.error({ err }, 'unexpected error');
-      if (!res.headersSent) sendErrorCode(res, 'INTERNAL_SERVER_ERROR');
-      else res.destroy();
-    });
+    route().catch((err: unknown) => failed(err, res, reqLog));
   };
   httpServer.on('request', handle);
 
@@ -105,6 +110,12 @@ export async function createGateway(services: Services & { close(): Promise<void
       }
     },
   };
+}
+
+function failed(err: unknown, res: http.ServerResponse, reqLog: Logger): void {
+  reqLog.error({ err }, 'unexpected error');
+  if (!res.headersSent) sendErrorCode(res, 'INTERNAL_SERVER_ERROR');
+  else res.destroy();
 }
 
 /** Anonymous access is for a newcomer's first minutes; nobody should run it by accident. */

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from './principal';
 
 /**
@@ -18,7 +18,7 @@ interface StoredKey {
   hash: Buffer;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
+const sha256 = (text: string) => hash('sha256', text, 'buffer');
 
 export class ApiKeys {
   private readonly keys: StoredKey[];

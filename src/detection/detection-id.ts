@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A detection's id names the image and the model that judged it, never "latest", so the same
@@ -23,7 +23,7 @@ export function detectionId(
   const created = modelCreatedAt ? String(modelCreatedAt.getTime()) : '';
   const decision = sensitivity === 0.5 ? '' : `\nsensitivity=${sensitivity}`;
   const orientation = turned ? '\norientation=exif' : '';
-  return createHash('sha256').update(`${imageSha256}\n${backend}\n${projectName}\n${version}\n${created}${decision}${orientation}`).digest('base64url');
+  return hash('sha256', `${imageSha256}\n${backend}\n${projectName}\n${version}\n${created}${decision}${orientation}`, 'base64url');
 }
 
 export const isDetectionId = (id: string): boolean => /^[A-Za-z0-9_-]{43}$/.test(id);

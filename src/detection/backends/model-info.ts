@@ -37,8 +37,23 @@ export async function modelInfo(models: ModelLifecycle, project: string, m: Mode
   };
 }
 
-/** The precision and recall a sensitivity implies on the model's test split. */
-function operatingPoint(h: ModelHeader, sensitivity: number): NonNullable<ModelInfo['operatingPoint']> {
-  const { f1, ...rest } = impliedPerformance({ threshold: h.threshold, ...h.confidence }, sensitivity, h.metrics.testScores);
-  return { ...rest, f1Score: f1 };
+type OperatingPoint = NonNullable<ModelInfo['operatingPoint']>;
+
+/** Per loaded header (headers are loaded once per model and kept), per sensitivity. */
+const operatingPoints = new WeakMap<ModelHeader, Map<number, OperatingPoint>>();
+
+/**
+ * The precision and recall a sensitivity implies on the model's test split. Every detection
+ * describes its model, and this walk over the test scores was the costliest part of that on the
+ * cached path, so it is worked out once per header and sensitivity.
+ */
+function operatingPoint(h: ModelHeader, sensitivity: number): OperatingPoint {
+  let bySensitivity = operatingPoints.get(h);
+  if (!bySensitivity) operatingPoints.set(h, (bySensitivity = new Map()));
+  let point = bySensitivity.get(sensitivity);
+  if (!point) {
+    const { f1, ...rest } = impliedPerformance({ threshold: h.threshold, ...h.confidence }, sensitivity, h.metrics.testScores);
+    bySensitivity.set(sensitivity, (point = Object.freeze({ ...rest, f1Score: f1 })));
+  }
+  return point;
 }

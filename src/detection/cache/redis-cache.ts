@@ -27,6 +27,7 @@ export class RedisCache implements ResultCache {
       maxRetriesPerRequest: 0,
       connectTimeout: 2_000,
       lazyConnect: false,
+      enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     });
     // Without a listener ioredis reports every reconnect failure as an unhandled error event.
