@@ -1,7 +1,7 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError, isAppError } from '../../errors';
 import { imageLimits } from '../../config';
-import { checkImage, readImageStream, type ImageInput, type ReceiveRate } from '../../detection/image-input';
+import { checkImage, readImageStream, type ImageInput, type ReceiveRate, type ReceivedBytes } from '../../detection/image-input';
 import type { GraphQLContext } from '../context';
 
 /** Turns one Upload argument into a checked image: bounded read, sha256, format and size checks. */
@@ -13,8 +13,14 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
     throw new AppError('BAD_USER_INPUT', `The upload could not be read: ${(err as Error).message}`);
   }
   if (!file || typeof file.createReadStream !== 'function') throw new AppError('BAD_USER_INPUT', 'Expected a file upload (multipart request).');
-  const { bytes, sha256 } = await readUploadBytes(file, ctx);
-  return checkImage(bytes, sha256, file.mimetype, imageLimits(ctx.services.config), 'exif');
+  const { received, sha256 } = await readUploadChunks(file, ctx);
+  return checkImage(received, sha256, file.mimetype, imageLimits(ctx.services.config), 'exif');
+}
+
+/** An uploaded file read whole (a manifest, a text file), with its sha256. */
+export async function readUploadBytes(file: FileUpload, ctx: GraphQLContext): Promise<{ bytes: Buffer; sha256: string }> {
+  const { received, sha256 } = await readUploadChunks(file, ctx);
+  return { bytes: received.whole, sha256 };
 }
 
 /**
@@ -22,7 +28,7 @@ export async function readUpload(upload: Promise<FileUpload> | FileUpload, ctx: 
  * uploads waits in the sockets (busboy applies backpressure) instead of filling the heap. The
  * read is capped in size and must keep a minimum rate; failures leave as registry codes.
  */
-export async function readUploadBytes(file: FileUpload, ctx: GraphQLContext): Promise<{ bytes: Buffer; sha256: string }> {
+async function readUploadChunks(file: FileUpload, ctx: GraphQLContext): Promise<{ received: ReceivedBytes; sha256: string }> {
   try {
     return await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
   } catch (err) {
