@@ -137,6 +137,16 @@ const schema = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
+    /**
+     * PostgreSQL for projects, datasets and models, shared by replicas (migrated at start); unset:
+     * JSON files under DATA_DIR, owned by one process.
+     */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Connections each replica keeps to PostgreSQL. */
+    DATABASE_POOL_SIZE: int(10, 1, 200),
     CACHE_KEY_PREFIX: z.string().max(64).default('lookout:'),
     CACHE_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
     /** Bound of the in-memory cache (results and masks), in bytes. */

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   IMAGE_TOO_MANY_PIXELS: { status: 413, aws: 'ValidationException', message: 'The image has more pixels than the accepted maximum.' },
   PAYLOAD_TOO_LARGE: { status: 413, aws: 'ValidationException', message: 'The upload is larger than the accepted maximum.' },
   REQUEST_TOO_SLOW: { status: 408, aws: 'ValidationException', message: 'The request arrived too slowly.' },
+  STATE_UNAVAILABLE: { status: 503, aws: 'InternalServerException', message: 'The gateway cannot reach its database; retry shortly.' },
   STORAGE_FULL: { status: 507, aws: 'InternalServerException', message: 'The gateway cannot write: its storage is full.' },
   DATASET_INVALID: { status: 400, aws: 'ValidationException', message: 'The dataset or manifest could not be read.' },
   MASK_INVALID: { status: 400, aws: 'ValidationException', message: 'An anomaly mask could not be read.' },

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config';
 import { isAppError } from './errors';
 import { createGateway } from './server';
 import { createServices } from './services';
+import { DatabaseStartError } from './projects/open-records';
 
 /**
  * `npm start`: config, services, server. SIGTERM/SIGINT drain in-flight requests, then exit;
@@ -52,7 +53,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // A refusal the operator can act on (another process holds DATA_DIR) needs no stack.
-  process.stderr.write(`${isAppError(err) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A refusal the operator can act on (another process holds DATA_DIR, the database is down) needs no stack.
+  process.stderr.write(
+    `${isAppError(err) || err instanceof DatabaseStartError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

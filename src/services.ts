@@ -17,6 +17,7 @@ import { IdempotencyStore } from './projects/idempotency';
 import { Buckets } from './projects/locations';
 import { ModelLifecycle } from './projects/model-lifecycle';
 import { ProjectStore } from './projects/project-store';
+import { openRecords } from './projects/open-records';
 import { ProjectRegistry } from './projects/registry';
 import { S3Objects } from './projects/s3-objects';
 import { ApiKeys } from './auth/api-keys';
@@ -51,7 +52,7 @@ export async function createServices(
     if (swept) log.info({ swept }, 'removed unfinished writes left in DATA_DIR');
     if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
-    const store = new ProjectStore(dataDir);
+    const store = new ProjectStore(dataDir, await openRecords(config, dataDir, log));
     await store.load();
     const buckets = new Buckets(
       config.S3_BUCKETS,
@@ -71,6 +72,7 @@ export async function createServices(
       }),
     });
     const models = new ModelLifecycle(registry, pool, log);
+    registry.follow();
     await models.recover();
     projects = { registry, models, idempotency: await IdempotencyStore.open(join(dataDir, 'client-tokens.json')) };
     backend = new LocalBackend(pool, registry, models);
@@ -104,7 +106,7 @@ export async function createServices(
     auth,
     async close() {
       await backend.close();
-      projects?.registry.close();
+      await projects?.registry.close();
       await cache.close();
       await lock?.release();
     },

@@ -76,7 +76,7 @@ export class ModelLifecycle {
 
   create(project: string, input: CreateModelInput, now = Date.now()): Promise<ModelRecord> {
     checkModelTags(input.tags);
-    return this.registry.locks.run(project, async () => {
+    return this.registry.mutate(project, async () => {
       const state = this.registry.project(project);
       const train = state.datasets.get('train');
       if (!train?.entries.length)
@@ -148,7 +148,7 @@ export class ModelLifecycle {
 
   /** StartModel: the status it answers with; loading continues in the background. */
   start(project: string, version: string, units: { min: number | null; max: number | null } = { min: null, max: null }): Promise<ModelStatus> {
-    return this.registry.locks.run(project, async () => {
+    return this.registry.mutate(project, async () => {
       const m = this.model(project, version);
       if (m.status === 'HOSTED' || m.status === 'STARTING_HOSTING') return m.status;
       if (m.status !== 'TRAINED' && m.status !== 'HOSTING_FAILED')
@@ -203,7 +203,7 @@ export class ModelLifecycle {
 
   /** StopModel: the model keeps its files and returns to TRAINED once unloaded. */
   stop(project: string, version: string): Promise<ModelStatus> {
-    return this.registry.locks.run(project, async () => {
+    return this.registry.mutate(project, async () => {
       const m = this.model(project, version);
       if (m.status === 'STOPPING_HOSTING') return m.status;
       if (m.status !== 'HOSTED' && m.status !== 'STARTING_HOSTING' && m.status !== 'HOSTING_FAILED') {
@@ -220,7 +220,7 @@ export class ModelLifecycle {
 
   /** DeleteModel: only a model that is neither training nor hosted. Versions are not reused. */
   delete(project: string, version: string): Promise<ModelRecord> {
-    return this.registry.locks.run(project, async () => {
+    return this.registry.mutate(project, async () => {
       const m = this.model(project, version);
       if (!['TRAINED', 'TRAINING_FAILED', 'HOSTING_FAILED', 'DELETING'].includes(m.status)) {
         throw conflict(
@@ -275,7 +275,7 @@ export class ModelLifecycle {
 
   /** Writes a status change, unless the model moved on meanwhile (deleted, or stopped). */
   private update(project: string, version: string, change: Partial<ModelRecord>, onlyFrom?: ModelStatus[]): Promise<void> {
-    return this.registry.locks.run(project, async () => {
+    return this.registry.mutate(project, async () => {
       const m = this.store.get(project)?.models.get(version);
       if (!m || (onlyFrom && !onlyFrom.includes(m.status)) || this.closedDuring(change)) return;
       // A finished training no longer needs its snapshot of the datasets.

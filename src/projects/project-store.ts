@@ -1,17 +1,9 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelHeaderSchema, type ModelHeader } from '../engine/model/model-header';
-import { readJson, writeJsonAtomic } from './atomic-file';
-import {
-  datasetRecord,
-  modelRecord,
-  projectRecord,
-  DATASET_TYPES,
-  type DatasetRecord,
-  type DatasetType,
-  type ModelRecord,
-  type ProjectRecord,
-} from './records';
+import { readJson } from './atomic-file';
+import { isStale, revisionKey, type RecordStore, type StoredProject } from './record-store';
+import type { DatasetRecord, DatasetType, ModelRecord, ProjectRecord } from './records';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
 /** A concrete model version: "1", "2", ... (never "latest"). */
@@ -24,6 +16,12 @@ export interface ProjectState {
   models: Map<string, ModelRecord>;
   /** Headers of trained models, read once (a header never changes after training). */
   headers: Map<string, ModelHeader>;
+  /** Each stored record's revision as read (record-store.ts); absent: not stored yet. */
+  revisions: Map<string, number>;
+}
+
+export function emptyState(project: ProjectRecord): ProjectState {
+  return { project, datasets: new Map(), models: new Map(), headers: new Map(), revisions: new Map() };
 }
 
 export const projectDir = (dataDir: string, project: string) => join(dataDir, 'projects', project);
@@ -47,49 +45,67 @@ async function readHeader(dir: string): Promise<ModelHeader | null> {
 }
 
 /**
- * The registry's state, in memory and on disk. Every change is written through before it is
- * visible to anyone, so a restart reloads exactly what clients were last told.
+ * The registry's view of every project: the records (from a RecordStore: files under DATA_DIR,
+ * or PostgreSQL shared by replicas) joined with the model folders on this disk. Every change is
+ * written to the store before it is visible here, so a restart reloads exactly what clients were
+ * last told; a change another replica makes is read again when the store announces it.
  */
 export class ProjectStore {
   readonly projects = new Map<string, ProjectState>();
 
-  constructor(readonly dataDir: string) {}
+  constructor(
+    readonly dataDir: string,
+    readonly records: RecordStore,
+  ) {}
 
   async load(): Promise<void> {
     this.projects.clear();
-    for (const { name, isDir } of await names(join(this.dataDir, 'projects'))) {
-      if (isDir && NAME_PATTERN.test(name)) await this.loadProject(name);
-    }
+    const stored = new Map((await this.records.loadAll()).map((p) => [p.project.name, p]));
+    const names = new Set([...stored.keys(), ...(await folders(join(this.dataDir, 'projects')))]);
+    for (const name of names) if (NAME_PATTERN.test(name)) await this.assemble(name, stored.get(name) ?? null);
   }
 
-  /** Reads one project's folder, including models another tool (the CLI) put there. */
-  private async loadProject(name: string): Promise<ProjectState | null> {
+  /** Reads one project again from the store (another replica changed it, or a write found it stale). */
+  async refresh(name: string): Promise<void> {
+    if (!NAME_PATTERN.test(name)) return;
+    await this.assemble(name, await this.records.loadProject(name));
+  }
+
+  /** A project's records joined with its model folders; models another tool (the CLI) put there are served. */
+  private async assemble(name: string, stored: StoredProject | null): Promise<ProjectState | null> {
     const dir = projectDir(this.dataDir, name);
-    let since: number;
+    let since: number | null = null;
     try {
       since = (await stat(dir)).mtimeMs;
     } catch {
+      // No folder: a project with records only (a replica that has not trained it), or none.
+    }
+    if (!stored && since === null) {
       this.projects.delete(name);
       return null;
     }
-    const project = (await readJson(join(dir, 'project.json'), projectRecord)) ?? { name, createdAt: Math.round(since), tags: {}, lastVersion: 0 };
-    const state: ProjectState = { project, datasets: new Map(), models: new Map(), headers: new Map() };
-    for (const type of DATASET_TYPES) {
-      const d = await readJson(join(dir, 'datasets', `${type}.json`), datasetRecord);
-      if (d) state.datasets.set(type, d);
-    }
-    const entries = await names(join(dir, 'models'));
-    for (const e of entries) {
-      const version = e.isDir ? e.name : e.name.replace(/\.json$/, '');
-      if (!VERSION_PATTERN.test(version) || state.models.has(version)) continue;
-      const record = await readJson(join(dir, 'models', `${version}.json`), modelRecord);
-      if (record) state.models.set(version, record);
-      else if (e.isDir) {
-        // A model with no lifecycle record was trained outside the registry: it is served.
-        const header = await readHeader(modelDir(this.dataDir, name, version));
-        if (header) state.headers.set(version, header);
-        state.models.set(version, legacyRecord(version, header, since));
+    const previous = this.projects.get(name);
+    const state = emptyState(stored?.project ?? { name, createdAt: Math.round(since ?? Date.now()), tags: {}, lastVersion: 0 });
+    // A header never changes once trained; keep those already read.
+    if (previous) for (const [v, h] of previous.headers) state.headers.set(v, h);
+    if (stored) {
+      state.revisions.set(revisionKey.project, stored.revision);
+      for (const d of stored.datasets) {
+        state.datasets.set(d.record.type, d.record);
+        state.revisions.set(revisionKey.dataset(d.record.type), d.revision);
       }
+      for (const m of stored.models) {
+        if (!VERSION_PATTERN.test(m.record.version)) continue;
+        state.models.set(m.record.version, m.record);
+        state.revisions.set(revisionKey.model(m.record.version), m.revision);
+      }
+    }
+    for (const e of await names(join(dir, 'models'))) {
+      if (!e.isDir || !VERSION_PATTERN.test(e.name) || state.models.has(e.name)) continue;
+      // A model with no lifecycle record was trained outside the registry: it is served.
+      const header = state.headers.get(e.name) ?? (await readHeader(modelDir(this.dataDir, name, e.name)));
+      if (header) state.headers.set(e.name, header);
+      state.models.set(e.name, legacyRecord(e.name, header, since ?? Date.now()));
     }
     state.project.lastVersion = Math.max(state.project.lastVersion, ...[...state.models.keys()].map(Number));
     this.projects.set(name, state);
@@ -105,14 +121,13 @@ export class ProjectStore {
     if (!NAME_PATTERN.test(name)) return;
     const known = this.projects.get(name);
     if (!known) {
-      await this.loadProject(name);
+      await this.assemble(name, await this.records.loadProject(name));
       return;
     }
     for (const e of await names(join(projectDir(this.dataDir, name), 'models'))) {
       if (!e.isDir || !VERSION_PATTERN.test(e.name) || known.models.has(e.name)) continue;
-      if (await readJson(join(projectDir(this.dataDir, name), 'models', `${e.name}.json`), modelRecord)) continue; // being made by the registry itself
       const header = await readHeader(modelDir(this.dataDir, name, e.name));
-      if (!header) continue;
+      if (!header) continue; // being trained by the registry itself, or not a model
       known.headers.set(e.name, header);
       known.models.set(e.name, legacyRecord(e.name, header, Date.now()));
       known.project.lastVersion = Math.max(known.project.lastVersion, Number(e.name));
@@ -135,47 +150,75 @@ export class ProjectStore {
   }
 
   async saveProject(state: ProjectState): Promise<void> {
-    const dir = projectDir(this.dataDir, state.project.name);
-    const isNew = !this.projects.has(state.project.name);
+    const name = state.project.name;
+    const current = this.projects.get(name);
+    let revision: number;
     try {
-      await writeJsonAtomic(join(dir, 'project.json'), state.project);
+      revision = await this.records.saveProject(state.project, (current ?? state).revisions.get(revisionKey.project) ?? null);
     } catch (err) {
       // A new project's folder without its record would come back as a project at the next start.
-      if (isNew) await rm(dir, { recursive: true, force: true });
+      if (!current && !isStale(err)) await rm(projectDir(this.dataDir, name), { recursive: true, force: true });
       throw err;
     }
-    this.projects.set(state.project.name, state);
+    // Callers hand a changed copy (tags) or the project itself; the view keeps one object per project.
+    const target = current ?? state;
+    target.project = state.project;
+    target.revisions.set(revisionKey.project, revision);
+    this.projects.set(name, target);
+  }
+
+  /** A project known only from its folder (the demo model) gets its record before anything is recorded under it. */
+  private async recorded(project: string): Promise<ProjectState | undefined> {
+    const state = this.projects.get(project);
+    if (state && !state.revisions.has(revisionKey.project)) await this.saveProject(state);
+    return state;
   }
 
   async saveDataset(project: string, d: DatasetRecord): Promise<void> {
-    await writeJsonAtomic(join(projectDir(this.dataDir, project), 'datasets', `${d.type}.json`), d);
-    this.projects.get(project)?.datasets.set(d.type, d);
+    const state = await this.recorded(project);
+    const key = revisionKey.dataset(d.type);
+    const revision = await this.records.saveDataset(project, d, state?.revisions.get(key) ?? null);
+    state?.datasets.set(d.type, d);
+    state?.revisions.set(key, revision);
   }
 
   async deleteDataset(project: string, type: DatasetType): Promise<void> {
-    await rm(join(projectDir(this.dataDir, project), 'datasets', `${type}.json`), { force: true });
-    this.projects.get(project)?.datasets.delete(type);
+    const state = this.projects.get(project);
+    const key = revisionKey.dataset(type);
+    await this.records.deleteDataset(project, type, state?.revisions.get(key) ?? null);
+    state?.datasets.delete(type);
+    state?.revisions.delete(key);
   }
 
   async saveModel(project: string, m: ModelRecord): Promise<void> {
-    await writeJsonAtomic(join(projectDir(this.dataDir, project), 'models', `${m.version}.json`), m);
-    this.projects.get(project)?.models.set(m.version, m);
+    const state = await this.recorded(project);
+    const key = revisionKey.model(m.version);
+    const revision = await this.records.saveModel(project, m, state?.revisions.get(key) ?? null);
+    state?.models.set(m.version, m);
+    state?.revisions.set(key, revision);
   }
 
   async deleteModel(project: string, version: string): Promise<void> {
-    // The record goes last: a crash in between leaves a record whose files are gone, which
+    // The files go first: a crash in between leaves a record whose files are gone, which
     // startup finishes deleting, rather than files nobody knows about.
     await rm(modelDir(this.dataDir, project, version), { recursive: true, force: true });
-    await rm(join(projectDir(this.dataDir, project), 'models', `${version}.json`), { force: true });
     const state = this.projects.get(project);
+    const key = revisionKey.model(version);
+    await this.records.deleteModel(project, version, state?.revisions.get(key) ?? null);
     state?.models.delete(version);
     state?.headers.delete(version);
+    state?.revisions.delete(key);
   }
 
   async deleteProject(project: string): Promise<void> {
+    await this.records.deleteProject(project, this.projects.get(project)?.revisions.get(revisionKey.project) ?? null);
     await rm(projectDir(this.dataDir, project), { recursive: true, force: true });
     this.projects.delete(project);
   }
+}
+
+async function folders(dir: string): Promise<string[]> {
+  return (await names(dir)).filter((e) => e.isDir).map((e) => e.name);
 }
 
 function legacyRecord(version: string, header: ModelHeader | null, fallbackTime: number): ModelRecord {

@@ -5,7 +5,8 @@ import type { ManifestOptions } from '../engine/dataset/manifest';
 import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, referencedObjects, type EntryFilter } from './datasets';
 import type { Buckets } from './locations';
 import { KeyedLock } from '../lib/keyed-lock';
-import { NAME_PATTERN, type ProjectState, type ProjectStore } from './project-store';
+import { isStale } from './record-store';
+import { NAME_PATTERN, emptyState, type ProjectState, type ProjectStore } from './project-store';
 import type { DatasetRecord, DatasetType, DatasetEntryRecord, S3Object } from './records';
 import { conflict, datasetNotFound, modelArn, parseArn, projectNotFound, type ArnScope } from './resources';
 import { checkModelTags } from './training-options';
@@ -27,6 +28,9 @@ export interface RegistryOptions {
 
 /** Largest manifest CreateDataset reads (the service's limit was 1 GB; this is a single file in memory). */
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+/** Tries of one change when other replicas keep changing the project under it. */
+const MAX_ATTEMPTS = 4;
 
 /**
  * Projects, datasets and tags: the state both the Lookout for Vision endpoint and GraphQL
@@ -59,8 +63,50 @@ export class ProjectRegistry {
     return this.store.discover(name);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.options.buckets.close();
+    await this.store.records.close();
+  }
+
+  /**
+   * Runs a change to one project under its lock (one change at a time in this process). A write
+   * that finds a record changed by another replica reloads the project and runs the change again
+   * on the fresh view, where it may now be refused as the service would (a conflict).
+   */
+  async mutate<T>(project: string, change: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.locks.run(project, change);
+      } catch (err) {
+        if (!isStale(err)) throw err;
+        if (attempt === MAX_ATTEMPTS) throw conflict('PROJECT', project, `The project ${project} kept changing under this request; retry it.`);
+        await this.locks.run(project, () => this.store.refresh(project));
+      }
+    }
+  }
+
+  /** Whether the records can be read and written (readiness). */
+  reachable(): Promise<boolean> {
+    return this.store.records.ping();
+  }
+
+  /** Reads again what other replicas change, as the record store announces it. */
+  follow(onChange: (project: string) => void = () => {}): void {
+    this.store.records.watch((project) => {
+      this.reread(project).then(
+        (names) => names.forEach(onChange),
+        () => {
+          // The store is unreachable; its reconnect announces a full reread.
+        },
+      );
+    });
+  }
+
+  /** One project, or (null) every project, as the store now has them. */
+  private async reread(project: string | null): Promise<string[]> {
+    const names = project ? [project] : [...new Set([...this.store.projects.keys(), ...(await this.store.records.loadAll()).map((p) => p.project.name)])];
+    await Promise.all(names.map((name) => this.locks.run(name, () => this.store.refresh(name))));
+    return names;
   }
 
   project(name: string): ProjectState {
@@ -76,7 +122,7 @@ export class ProjectRegistry {
   createProject(name: string, now = Date.now()): Promise<ProjectState> {
     if (!NAME_PATTERN.test(name) || name.length > 255)
       throw new AppError('BAD_USER_INPUT', `The project name "${name}" must be 1-255 letters, digits, _ or -, starting with a letter or digit.`);
-    return this.locks.run(name, async () => {
+    return this.mutate(name, async () => {
       if (this.store.get(name)) throw conflict('PROJECT', name, `The project ${name} already exists.`);
       if (this.store.projects.size >= this.options.maxProjects) {
         throw new AppError('QUOTA_EXCEEDED', `This gateway keeps at most ${this.options.maxProjects} projects (MAX_PROJECTS).`, {
@@ -86,7 +132,7 @@ export class ProjectRegistry {
           resourceId: name,
         });
       }
-      const state: ProjectState = { project: { name, createdAt: now, tags: {}, lastVersion: 0 }, datasets: new Map(), models: new Map(), headers: new Map() };
+      const state = emptyState({ name, createdAt: now, tags: {}, lastVersion: 0 });
       await this.store.saveProject(state);
       return state;
     });
@@ -94,7 +140,7 @@ export class ProjectRegistry {
 
   /** As the service's API had it: models and datasets must be deleted first. */
   deleteProject(name: string): Promise<string> {
-    return this.locks.run(name, async () => {
+    return this.mutate(name, async () => {
       const state = this.project(name);
       if (state.models.size || state.datasets.size) {
         throw conflict(
@@ -124,7 +170,7 @@ export class ProjectRegistry {
    * the client sent (GraphQL uploads), or empty to be filled through `updateEntries`.
    */
   createDataset(project: string, type: DatasetType, source: DatasetSource | null, now = Date.now()): Promise<DatasetRecord> {
-    return this.locks.run(project, async () => {
+    return this.mutate(project, async () => {
       this.assertNoDataset(project, type);
       let entries: DatasetEntryRecord[] = [];
       if (source) {
@@ -173,7 +219,7 @@ export class ProjectRegistry {
   }
 
   deleteDataset(project: string, type: DatasetType): Promise<void> {
-    return this.locks.run(project, async () => {
+    return this.mutate(project, async () => {
       this.dataset(project, type);
       await this.store.deleteDataset(project, type);
     });
@@ -190,7 +236,7 @@ export class ProjectRegistry {
 
   /** JSON lines that add images or relabel known ones. Relative references resolve from `base`. */
   updateEntries(project: string, type: DatasetType, text: string, base: string, now = Date.now()): Promise<DatasetRecord> {
-    return this.locks.run(project, async () => {
+    return this.mutate(project, async () => {
       const d = this.dataset(project, type);
       const changes = parseLines(text, base, now);
       if (!changes.length) throw new AppError('DATASET_INVALID', 'The changes hold no entries.');
@@ -231,7 +277,7 @@ export class ProjectRegistry {
 
   async tag(arn: string, tags: Record<string, string>): Promise<void> {
     if (parseArn(this.options.scope, arn)?.version) checkModelTags(tags);
-    await this.locks.run(this.tagged(arn).key, async () => {
+    await this.mutate(this.tagged(arn).key, async () => {
       const t = this.tagged(arn);
       const merged = { ...t.tags, ...tags };
       if (Object.keys(merged).length > 200)
@@ -241,7 +287,7 @@ export class ProjectRegistry {
   }
 
   async untag(arn: string, keys: string[]): Promise<void> {
-    await this.locks.run(this.tagged(arn).key, async () => {
+    await this.mutate(this.tagged(arn).key, async () => {
       const t = this.tagged(arn);
       await t.save(Object.fromEntries(Object.entries(t.tags).filter(([k]) => !keys.includes(k))));
     });

@@ -1,3 +1,4 @@
+import { FileRecords } from '../../src/projects/file-records';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lookout-lifecycle-'));
   const key = await writeS3Dataset(join(dir, 'bucket'), 'life', 'parts', 12, 4);
   pool = new EnginePool({ threads: 1 });
-  const store = new ProjectStore(join(dir, 'data'));
+  const store = new ProjectStore(join(dir, 'data'), new FileRecords(join(dir, 'data')));
   await store.load();
   const buckets = new Buckets({ life: join(dir, 'bucket') }, join(dir, 'data'));
   registry = new ProjectRegistry(store, {

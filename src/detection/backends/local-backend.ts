@@ -87,6 +87,7 @@ export class LocalBackend implements DetectorBackend {
    */
   async ready(): Promise<{ ok: boolean; detail?: string; queueDepth: number; trainings: number }> {
     const load = { queueDepth: this.pool.queueDepth, trainings: this.pool.trainings };
+    if (!(await this.registry.reachable())) return { ok: false, detail: 'The database (DATABASE_URL) does not answer.', ...load };
     if (storageFailure()) {
       await writeFileAtomic(join(this.registry.dataDir, 'storage-probe'), 'ok\n').catch(() => undefined);
       const failing = storageFailure();
