@@ -17,7 +17,8 @@ import { IdempotencyStore } from './projects/idempotency';
 import { Buckets } from './projects/locations';
 import { ModelLifecycle } from './projects/model-lifecycle';
 import { ProjectStore } from './projects/project-store';
-import { openRecords } from './projects/open-records';
+import { openState } from './projects/open-records';
+import { importFileRecords } from './projects/import-records';
 import { ProjectRegistry } from './projects/registry';
 import { S3Objects } from './projects/s3-objects';
 import { ApiKeys } from './auth/api-keys';
@@ -52,7 +53,9 @@ export async function createServices(
     if (swept) log.info({ swept }, 'removed unfinished writes left in DATA_DIR');
     if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
-    const store = new ProjectStore(dataDir, await openRecords(config, dataDir, log));
+    const state = await openState(config, dataDir, log);
+    await importFileRecords(dataDir, state.records, log);
+    const store = new ProjectStore(dataDir, state.records);
     await store.load();
     const buckets = new Buckets(
       config.S3_BUCKETS,
@@ -74,7 +77,7 @@ export async function createServices(
     const models = new ModelLifecycle(registry, pool, log);
     registry.follow();
     await models.recover();
-    projects = { registry, models, idempotency: await IdempotencyStore.open(join(dataDir, 'client-tokens.json')) };
+    projects = { registry, models, idempotency: new IdempotencyStore(state.tokens) };
     backend = new LocalBackend(pool, registry, models);
   }
 

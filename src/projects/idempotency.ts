@@ -1,18 +1,15 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { AppError } from '../errors';
-import { readJson, writeJsonAtomic } from './atomic-file';
+import type { TokenRecords } from './token-records';
 
 /**
  * Client tokens (`X-Amzn-Client-Token`): a retried request with the same token and the same
  * parameters gets the first answer again and changes nothing; the same token with other
  * parameters is a ConflictException. Tokens live 8 hours, as the service documented, and are
- * kept on disk so a retry that spans a restart of the gateway is still recognised.
+ * kept in the record store (a file, or PostgreSQL shared by replicas) so a retry that spans a
+ * restart, or lands on another replica, is still recognised.
  */
 export const TOKEN_TTL_MS = 8 * 3600 * 1000;
-
-const stored = z.record(z.string(), z.object({ params: z.string(), status: z.number(), body: z.unknown(), expires: z.number() }));
-type Stored = z.infer<typeof stored>;
 
 export interface Replay {
   status: number;
@@ -20,18 +17,10 @@ export interface Replay {
 }
 
 export class IdempotencyStore {
-  private entries: Stored = {};
-  /** Requests with a token still running: a duplicate arriving meanwhile waits for the first. */
+  /** Requests with a token still running here: a duplicate arriving meanwhile waits for the first. */
   private readonly running = new Map<string, { params: string; done: Promise<Replay> }>();
-  private writes = Promise.resolve();
 
-  private constructor(private readonly path: string) {}
-
-  static async open(path: string): Promise<IdempotencyStore> {
-    const store = new IdempotencyStore(path);
-    store.entries = (await readJson(path, stored).catch(() => null)) ?? {};
-    return store;
-  }
+  constructor(private readonly records: TokenRecords) {}
 
   /**
    * Runs `work` once per (operation, token). `params` is everything else the request said; it
@@ -60,27 +49,23 @@ export class IdempotencyStore {
       if (inFlight.params !== hash) throw conflict();
       return inFlight.done;
     }
-    const old = this.entries[key];
-    if (old && old.expires > now) {
-      if (old.params !== hash) throw conflict();
-      return { status: old.status, body: old.body };
-    }
-    const done = work();
+    const done = this.replayOrRun(key, hash, conflict, work, now);
     this.running.set(key, { params: hash, done });
     try {
-      const reply = await done;
-      this.entries[key] = { params: hash, status: reply.status, body: reply.body, expires: now + TOKEN_TTL_MS };
-      await this.persist(now);
-      return reply;
+      return await done;
     } finally {
       this.running.delete(key);
     }
   }
 
-  private persist(now: number): Promise<void> {
-    for (const [k, v] of Object.entries(this.entries)) if (v.expires <= now) delete this.entries[k];
-    // Writes are chained so an older snapshot never lands after a newer one.
-    this.writes = this.writes.catch(() => {}).then(() => writeJsonAtomic(this.path, this.entries));
-    return this.writes;
+  private async replayOrRun(key: string, hash: string, conflict: () => AppError, work: () => Promise<Replay>, now: number): Promise<Replay> {
+    const old = await this.records.get(key, now);
+    if (old) {
+      if (old.params !== hash) throw conflict();
+      return { status: old.status, body: old.body };
+    }
+    const reply = await work();
+    await this.records.put(key, { params: hash, status: reply.status, body: reply.body, expires: now + TOKEN_TTL_MS }, now);
+    return reply;
   }
 }

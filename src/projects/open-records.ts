@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -5,6 +6,7 @@ import { FileRecords } from './file-records';
 import { PgRecords } from './pg-records';
 import { migrateSchema } from './pg-schema';
 import type { RecordStore } from './record-store';
+import { FileTokens, PgTokens, type TokenRecords } from './token-records';
 
 /** A database the gateway cannot use at start: main.ts prints it and exits. */
 export class DatabaseStartError extends Error {
@@ -14,12 +16,14 @@ export class DatabaseStartError extends Error {
   }
 }
 
+type StateConfig = Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>;
+
 /**
- * The record store the settings ask for: PostgreSQL with DATABASE_URL (its schema brought up to
- * date first), otherwise the files under DATA_DIR.
+ * Where records and client tokens are kept, as the settings ask: PostgreSQL with DATABASE_URL
+ * (its schema brought up to date first), otherwise files under DATA_DIR.
  */
-export async function openRecords(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>, dataDir: string, log: Logger): Promise<RecordStore> {
-  if (!config.DATABASE_URL) return new FileRecords(dataDir);
+export async function openState(config: StateConfig, dataDir: string, log: Logger): Promise<{ records: RecordStore; tokens: TokenRecords }> {
+  if (!config.DATABASE_URL) return { records: new FileRecords(dataDir), tokens: await FileTokens.open(join(dataDir, 'client-tokens.json')) };
   const url = config.DATABASE_URL;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
@@ -34,7 +38,12 @@ export async function openRecords(config: Pick<Config, 'DATABASE_URL' | 'DATABAS
   // An idle connection the server drops is replaced by the pool; without a listener it would crash the process.
   pool.on('error', (err) => log.warn({ err }, 'a database connection failed'));
   log.info({ database: redact(url) }, 'projects, datasets and models are kept in PostgreSQL');
-  return new PgRecords(pool, url, log);
+  return { records: new PgRecords(pool, url, log), tokens: new PgTokens(pool) };
+}
+
+/** The record store alone (tests of the stores). */
+export async function openRecords(config: StateConfig, dataDir: string, log: Logger): Promise<RecordStore> {
+  return (await openState(config, dataDir, log)).records;
 }
 
 /** The URL without its password, for logs and errors. */

@@ -190,14 +190,18 @@ export class PgRecords implements RecordStore {
     await this.pool.end();
   }
 
-  /** Database failures leave as one typed error; the pool reconnects by itself when it is back. */
-  private async run<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (isUnreachable(err)) throw new AppError('STATE_UNAVAILABLE', 'The gateway cannot reach its database; retry shortly.');
-      throw err;
-    }
+  private run<T>(op: () => Promise<T>): Promise<T> {
+    return typedFailure(op);
+  }
+}
+
+/** Database failures leave as one typed error; the pool reconnects by itself when the database is back. */
+export async function typedFailure<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (isUnreachable(err)) throw new AppError('STATE_UNAVAILABLE', 'The gateway cannot reach its database; retry shortly.');
+    throw err;
   }
 }
 

@@ -10,7 +10,7 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-lookoutvision';
 import { startGateway, type Running } from '../gateway/helpers';
-import { client, LFV_ACCESS_KEYS, thrown } from '../compat/helpers';
+import { client, LFV_ACCESS_KEYS, signedFetch, thrown } from '../compat/helpers';
 import { freshDatabase } from '../helpers/postgres';
 
 /**
@@ -92,6 +92,19 @@ test('two replicas creating the same project at once: one succeeds, the other is
       (n) => n.includes('raced'),
     ),
   ).toContain('raced');
+});
+
+test('a request retried with its client token on the other replica gets the first answer', async () => {
+  const create = (gw: Running, name: string) =>
+    signedFetch(gw.url, 'POST', '/2020-11-20/projects', { body: JSON.stringify({ ProjectName: name }), headers: { 'x-amzn-client-token': 'retry-me' } });
+  const first = await create(a, 'tokened');
+  expect(first.status).toBe(200);
+  const again = await create(b, 'tokened');
+  expect(again.status).toBe(200);
+  expect(again.body).toEqual(first.body);
+  expect(first.body.ProjectMetadata.ProjectName).toBe('tokened');
+  // The same token with other parameters is a conflict, wherever it lands.
+  expect((await create(b, 'other')).status).toBe(409);
 });
 
 test('restarting both replicas loses nothing', async () => {
