@@ -202,6 +202,14 @@ const schema = z
       .regex(/^[a-z0-9-]{1,32}$/)
       .default('us-east-1'),
     S3_FORCE_PATH_STYLE: z.stringbool().default(true),
+    /**
+     * Where trained models are kept for every replica (`s3://bucket/prefix`, on S3_ENDPOINT or AWS;
+     * credentials: the AWS chain); unset: only under DATA_DIR.
+     */
+    ARTIFACTS_URL: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3://bucket/prefix URL')
+      .optional(),
     /** Limits on a GraphQL document's size and shape (graphql-armor). */
     GRAPHQL_MAX_TOKENS: int(2_000, 100, 1_000_000),
     GRAPHQL_MAX_DEPTH: int(12, 2, 100),

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, aws: 'ValidationException', message: 'The upload is larger than the accepted maximum.' },
   REQUEST_TOO_SLOW: { status: 408, aws: 'ValidationException', message: 'The request arrived too slowly.' },
   STATE_UNAVAILABLE: { status: 503, aws: 'InternalServerException', message: 'The gateway cannot reach its database; retry shortly.' },
+  ARTIFACTS_UNAVAILABLE: { status: 503, aws: 'InternalServerException', message: 'The model storage cannot be reached; retry shortly.' },
   STORAGE_FULL: { status: 507, aws: 'InternalServerException', message: 'The gateway cannot write: its storage is full.' },
   DATASET_INVALID: { status: 400, aws: 'ValidationException', message: 'The dataset or manifest could not be read.' },
   MASK_INVALID: { status: 400, aws: 'ValidationException', message: 'An anomaly mask could not be read.' },

@@ -18,6 +18,7 @@ import { Buckets } from './projects/locations';
 import { ModelLifecycle } from './projects/model-lifecycle';
 import { ProjectStore } from './projects/project-store';
 import { openState } from './projects/open-records';
+import { LocalArtifacts, S3Artifacts } from './projects/model-artifacts';
 import { importFileRecords } from './projects/import-records';
 import { ProjectRegistry } from './projects/registry';
 import { S3Objects } from './projects/s3-objects';
@@ -55,7 +56,10 @@ export async function createServices(
     const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
     const state = await openState(config, dataDir, log);
     await importFileRecords(dataDir, state.records, log);
-    const store = new ProjectStore(dataDir, state.records);
+    const artifacts = config.ARTIFACTS_URL
+      ? new S3Artifacts(config.ARTIFACTS_URL, { endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE })
+      : new LocalArtifacts();
+    const store = new ProjectStore(dataDir, state.records, artifacts);
     await store.load();
     const buckets = new Buckets(
       config.S3_BUCKETS,

@@ -125,6 +125,8 @@ export class ModelLifecycle {
       const opts = this.registry.manifestOptions;
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
       const trained = await this.engine.train(data, this.dir(project, version), { ...trainOptionsFromTags(m.tags), files: this.registry.options.files });
+      // Before the record says TRAINED: any replica that reads it must find the files.
+      await this.store.artifacts.publish(project, version, this.dir(project, version));
       // The test images are the test dataset's, or the share of the training set held out.
       const testEntries = [...(m.job!.test ?? []), ...m.job!.train];
       // The model is good even when its evaluation files cannot be written (say, the store is down).
@@ -190,6 +192,7 @@ export class ModelLifecycle {
   private async host(project: string, version: string): Promise<void> {
     const key = `${project}/${version}`;
     try {
+      await this.store.artifacts.fetch(project, version, this.dir(project, version));
       await this.engine.load(this.dir(project, version));
       this.hostingErrors.delete(key);
       await this.update(project, version, { status: 'HOSTED', statusMessage: 'The model is running.' }, ['STARTING_HOSTING']);

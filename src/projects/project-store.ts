@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelHeaderSchema, type ModelHeader } from '../engine/model/model-header';
 import { readJson } from './atomic-file';
+import { LocalArtifacts, type ModelArtifacts } from './model-artifacts';
 import { isStale, revisionKey, type RecordStore, type StoredProject } from './record-store';
 import type { DatasetRecord, DatasetType, ModelRecord, ProjectRecord } from './records';
 
@@ -56,6 +57,7 @@ export class ProjectStore {
   constructor(
     readonly dataDir: string,
     readonly records: RecordStore,
+    readonly artifacts: ModelArtifacts = new LocalArtifacts(),
   ) {}
 
   async load(): Promise<void> {
@@ -144,7 +146,10 @@ export class ProjectStore {
     const known = state.headers.get(version);
     if (known) return known;
     // Only a header that exists is remembered: asked mid-training, the answer changes later.
-    const header = await readHeader(modelDir(this.dataDir, project, version));
+    const dir = modelDir(this.dataDir, project, version);
+    let header = await readHeader(dir);
+    // Trained on another replica: its files are fetched from the model storage on first use.
+    if (!header && this.artifacts.kind !== 'local' && (await this.artifacts.fetch(project, version, dir))) header = await readHeader(dir);
     if (header) state.headers.set(version, header);
     return header;
   }
@@ -202,6 +207,7 @@ export class ProjectStore {
     // The files go first: a crash in between leaves a record whose files are gone, which
     // startup finishes deleting, rather than files nobody knows about.
     await rm(modelDir(this.dataDir, project, version), { recursive: true, force: true });
+    await this.artifacts.remove(project, version);
     const state = this.projects.get(project);
     const key = revisionKey.model(version);
     await this.records.deleteModel(project, version, state?.revisions.get(key) ?? null);

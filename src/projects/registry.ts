@@ -66,6 +66,7 @@ export class ProjectRegistry {
   async close(): Promise<void> {
     this.options.buckets.close();
     await this.store.records.close();
+    this.store.artifacts.close();
   }
 
   /**

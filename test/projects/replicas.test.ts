@@ -1,0 +1,136 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateModelCommand,
+  CreateProjectCommand,
+  DeleteModelCommand,
+  DetectAnomaliesCommand,
+  StartModelCommand,
+  StopModelCommand,
+} from '@aws-sdk/client-lookoutvision';
+import S3rver from 's3rver';
+import { defectFor, png, textureRgb } from '../helpers/images';
+import { freshDatabase } from '../helpers/postgres';
+import { startGateway, type Running } from '../gateway/helpers';
+import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, writeS3Dataset } from '../compat/helpers';
+
+/**
+ * Two replicas, each with its own data folder, on one PostgreSQL and one S3 server (s3rver, a
+ * real S3-compatible server): a model trained and started through one is served by the other,
+ * which fetches its files from the storage; stopping it through one makes the other refuse;
+ * deleting it removes its files from the storage.
+ */
+
+const BUCKET = 'lookout-artifacts';
+let dir: string;
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let s3: S3rver;
+let s3Url: string;
+let a: Running;
+let b: Running;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lookout-replicas-'));
+  db = await freshDatabase();
+  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(dir, 's3'), configureBuckets: [{ name: BUCKET, configs: [] }] });
+  const { port } = await s3.run();
+  s3Url = `http://127.0.0.1:${port}`;
+  // s3rver's own credentials, found by the gateway through the standard AWS chain.
+  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  const env = {
+    DATABASE_URL: db.url,
+    ARTIFACTS_URL: `s3://${BUCKET}/models-test`,
+    S3_ENDPOINT: s3Url,
+    LFV_ACCESS_KEYS,
+    S3_BUCKETS: `parts-bucket=${join(dir, 'bucket')}`,
+  };
+  a = await startGateway(join(dir, 'a'), env);
+  b = await startGateway(join(dir, 'b'), env);
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await s3?.close();
+  await db?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const objects = async () => {
+  const c = new S3Client({ endpoint: s3Url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  try {
+    return ((await c.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'models-test/' }))).Contents ?? []).map((o) => o.Key!);
+  } finally {
+    c.destroy();
+  }
+};
+
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a model trained and started through one replica is served, stopped and deleted through the other', async () => {
+  const key = await writeS3Dataset(join(dir, 'bucket'), 'parts-bucket', 'parts', 12, 4);
+  const ca = client(a.url);
+  const cb = client(b.url);
+  await ca.send(new CreateProjectCommand({ ProjectName: 'parts' }));
+  await createTrainDataset(ca, 'parts', 'parts-bucket', key);
+  await ca.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'parts-out' } } }));
+  await waitForStatus(ca, 'parts', '1', ['TRAINED']);
+  // The files are in the storage before anyone is told the model is trained.
+  expect(await objects()).toContain('models-test/projects/parts/models/1/model.json');
+  await ca.send(new StartModelCommand({ ProjectName: 'parts', ModelVersion: '1', MinInferenceUnits: 1 }));
+  await waitForStatus(ca, 'parts', '1', ['HOSTED']);
+
+  // B never trained it: it learns the status from the database and fetches the files.
+  expect((await waitForStatus(cb, 'parts', '1', ['HOSTED'], 15_000)).Status).toBe('HOSTED');
+  const anomalous = await cb.send(
+    new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: await png(textureRgb(4242, [defectFor(1)])), ContentType: 'image/png' }),
+  );
+  expect(anomalous.DetectAnomalyResult!.IsAnomalous).toBe(true);
+
+  await ca.send(new StopModelCommand({ ProjectName: 'parts', ModelVersion: '1' }));
+  await waitForStatus(ca, 'parts', '1', ['TRAINED']);
+  const normal = await png(textureRgb(4243));
+  const refused = await eventually(
+    // Until B hears of the stop, it still answers.
+    () =>
+      thrown(() => cb.send(new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: normal, ContentType: 'image/png' }))).catch(() => ({
+        name: 'still answered',
+      })),
+    (err) => err.name === 'ConflictException',
+  );
+  expect(refused.name).toBe('ConflictException');
+
+  await cb.send(new DeleteModelCommand({ ProjectName: 'parts', ModelVersion: '1' }));
+  expect(await eventually(objects, (keys) => keys.length === 0)).toEqual([]);
+}, 180_000);
+
+test('a training whose files cannot be stored fails with the reason; nothing says TRAINED without them', async () => {
+  const c = await startGateway(join(dir, 'c'), {
+    DATABASE_URL: db.url,
+    ARTIFACTS_URL: 's3://no-such-bucket/models',
+    S3_ENDPOINT: s3Url,
+    LFV_ACCESS_KEYS,
+    S3_BUCKETS: `parts-bucket=${join(dir, 'bucket')}`,
+  });
+  try {
+    const cc = client(c.url);
+    await cc.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'parts-out' } } }));
+    const failed = await waitForStatus(cc, 'parts', '2', ['TRAINING_FAILED', 'TRAINED']);
+    expect(failed.Status).toBe('TRAINING_FAILED');
+    expect(failed.StatusMessage).toMatch(/model storage \(ARTIFACTS_URL\) failed to store model files: NoSuchBucket/);
+    // The other replicas read the same outcome.
+    expect((await waitForStatus(client(a.url), 'parts', '2', ['TRAINING_FAILED'], 15_000)).Status).toBe('TRAINING_FAILED');
+  } finally {
+    await c.stop();
+  }
+}, 120_000);
