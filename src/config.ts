@@ -147,6 +147,13 @@ const schema = z
       .optional(),
     /** Connections each replica keeps to PostgreSQL. */
     DATABASE_POOL_SIZE: int(10, 1, 200),
+    /**
+     * With DATABASE_URL: how long a replica's claim on a training lasts unless renewed (three
+     * times per span); a training whose replica died is taken over within about 1.5x this.
+     */
+    TRAINING_LEASE_MS: int(30_000, 1_000, 600_000),
+    /** Memory banks of loaded models one replica keeps before unloading the least recently used (they reload on use). */
+    MODEL_MEMORY_BUDGET_MB: int(2048, 16, 1024 * 1024),
     CACHE_KEY_PREFIX: z.string().max(64).default('lookout:'),
     CACHE_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
     /** Bound of the in-memory cache (results and masks), in bytes. */

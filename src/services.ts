@@ -16,6 +16,7 @@ import { lockDataDir, type DataDirLock } from './projects/data-dir-lock';
 import { IdempotencyStore } from './projects/idempotency';
 import { Buckets } from './projects/locations';
 import { ModelLifecycle } from './projects/model-lifecycle';
+import { TrainingRuns } from './projects/training-runs';
 import { ProjectStore } from './projects/project-store';
 import { openState } from './projects/open-records';
 import { LocalArtifacts, S3Artifacts } from './projects/model-artifacts';
@@ -53,7 +54,12 @@ export async function createServices(
     const swept = await sweepStaging(dataDir);
     if (swept) log.info({ swept }, 'removed unfinished writes left in DATA_DIR');
     if (config.DEMO_MODEL) await ensureDemoModel(dataDir, (line) => log.info(line));
-    const pool = new EnginePool({ threads: config.ENGINE_THREADS, queueLimit: config.ENGINE_QUEUE_LIMIT, limits: imageLimits(config) });
+    const pool = new EnginePool({
+      threads: config.ENGINE_THREADS,
+      queueLimit: config.ENGINE_QUEUE_LIMIT,
+      limits: imageLimits(config),
+      modelMemoryBytes: config.MODEL_MEMORY_BUDGET_MB * 1024 * 1024,
+    });
     const state = await openState(config, dataDir, log);
     await importFileRecords(dataDir, state.records, log);
     const artifacts = config.ARTIFACTS_URL
@@ -78,8 +84,8 @@ export async function createServices(
         maxBytes: config.DATASET_MAX_FILE_BYTES,
       }),
     });
-    const models = new ModelLifecycle(registry, pool, log);
-    registry.follow();
+    const models = new ModelLifecycle(registry, pool, log, undefined, new TrainingRuns(state.leases, config.TRAINING_LEASE_MS, log));
+    registry.follow((project, versions) => void models.reconcile(project, versions));
     await models.recover();
     projects = { registry, models, idempotency: new IdempotencyStore(state.tokens) };
     backend = new LocalBackend(pool, registry, models);

@@ -54,6 +54,11 @@ export class AnomalyModel {
     readonly sensitivity: number,
   ) {}
 
+  /** What the model holds in memory, roughly: its memory bank and segmentation prototypes (the backbone is shared). */
+  get memoryBytes(): number {
+    return this.header.scoring.bankRows * this.header.extractor.dims * 4 + (this.prototypes?.byteLength ?? 0);
+  }
+
   static async load(dir: string, options: LoadOptions = {}): Promise<AnomalyModel> {
     const { header, bank, prototypes } = await loadModel(dir);
     const extractor = await getExtractor(header.extractor.spec);

@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { confinedJoin } from '../engine/dataset/file-access';
 import { BUCKET_NAME } from '../engine/dataset/manifest';
@@ -33,6 +34,16 @@ export class Buckets {
   /** Makes the local copy of a remote object current (a no-op for folder buckets). */
   async fetch(bucket: string, key: string): Promise<void> {
     if (this.isRemote(bucket)) await this.remote!.download(bucket, key, this.path(bucket, key));
+  }
+
+  /** As `fetch`, unless the local mirror already holds the object. */
+  async fetchMissing(bucket: string, key: string): Promise<void> {
+    if (!this.isRemote(bucket)) return;
+    try {
+      await access(this.path(bucket, key));
+    } catch {
+      await this.fetch(bucket, key);
+    }
   }
 
   /** Sends a file written at `path(bucket, key)` to its remote bucket (a no-op for folder buckets). */

@@ -8,7 +8,9 @@ import { modelDir, type ProjectState } from './project-store';
 import type { ProjectRegistry } from './registry';
 import type { ModelRecord, ModelStatus } from './records';
 import { conflict, modelNotFound } from './resources';
+import { LocalLeases } from './training-leases';
 import { checkModelTags, trainOptionsFromTags } from './training-options';
+import { TrainingRuns } from './training-runs';
 
 export interface CreateModelInput {
   description: string | null;
@@ -45,6 +47,8 @@ export class ModelLifecycle {
     private readonly log: Logger,
     /** Called after any change that alters what a detection resolves to. */
     private readonly onChange: () => void = () => {},
+    /** Who runs which training (one process: all of them; replicas: whoever holds the lease). */
+    private readonly trainings: TrainingRuns = new TrainingRuns(new LocalLeases(), 30_000, log),
   ) {}
 
   private get store() {
@@ -113,16 +117,22 @@ export class ModelLifecycle {
         job: { train: train.entries, test: state.datasets.get('test')?.entries ?? null },
       };
       await this.store.saveModel(project, m);
-      this.spawn(() => this.train(project, version));
+      this.spawnTraining(project, version);
       return m;
     });
   }
 
-  private async train(project: string, version: string): Promise<void> {
+  private spawnTraining(project: string, version: string): void {
+    this.spawn(() => this.trainings.run(project, version, (lost) => this.train(project, version, lost)));
+  }
+
+  private async train(project: string, version: string, lost: () => boolean): Promise<void> {
     const m = this.model(project, version);
     let next: Partial<ModelRecord>;
     try {
       const opts = this.registry.manifestOptions;
+      // Made on another replica, the dataset's bucket objects may not be mirrored here yet.
+      await this.registry.ensureObjects([...m.job!.train, ...(m.job!.test ?? [])], true);
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
       const trained = await this.engine.train(data, this.dir(project, version), { ...trainOptionsFromTags(m.tags), files: this.registry.options.files });
       // Before the record says TRAINED: any replica that reads it must find the files.
@@ -145,6 +155,7 @@ export class ModelLifecycle {
       const why = isAppError(err) ? err.message : 'The engine failed unexpectedly; see the gateway log.';
       next = { status: 'TRAINING_FAILED', statusMessage: why.split('\n')[0].slice(0, 1000) };
     }
+    if (lost()) return; // another replica holds the training now; its outcome is the one recorded
     await this.update(project, version, next);
   }
 
@@ -245,13 +256,32 @@ export class ModelLifecycle {
     for (const state of this.store.projects.values()) {
       const project = state.project.name;
       for (const m of state.models.values()) {
-        if (m.status === 'TRAINING' && m.job) this.spawn(() => this.train(project, m.version));
+        if (m.status === 'TRAINING' && m.job) this.spawnTraining(project, m.version);
         else if (m.status === 'TRAINING')
           await this.update(project, m.version, { status: 'TRAINING_FAILED', statusMessage: 'Training was interrupted and its datasets are unknown.' });
         else if (m.status === 'STARTING_HOSTING' || m.status === 'HOSTED') this.startHosting(project, m.version);
         else if (m.status === 'STOPPING_HOSTING') await this.update(project, m.version, { status: 'TRAINED', statusMessage: 'The model is stopped.' });
         else if (m.status === 'DELETING') await this.store.deleteModel(project, m.version);
       }
+    }
+    this.trainings.adoptOrphans((project, version) => {
+      if (this.closed) return;
+      // Known here only once this replica has read the project since the model was made.
+      const known = () => this.registry.find(project)?.models.get(version)?.status === 'TRAINING';
+      void (known() ? Promise.resolve([]) : this.registry.reread(project)).then(() => known() && this.spawnTraining(project, version)).catch(() => {});
+    });
+  }
+
+  /**
+   * Another replica changed the project: models no longer hosted (stopped, deleted) are unloaded
+   * here too, so StopModel and DeleteModel reach every replica.
+   */
+  async reconcile(project: string, versions: string[]): Promise<void> {
+    const state = this.registry.find(project);
+    for (const version of versions) {
+      const status = state?.models.get(version)?.status;
+      if (status === 'HOSTED' || status === 'STARTING_HOSTING' || status === 'TRAINING') continue;
+      await this.engine.unload(this.dir(project, version)).catch((err) => this.log.warn({ err, project, version }, 'could not unload a model'));
     }
   }
 
@@ -267,6 +297,7 @@ export class ModelLifecycle {
    */
   closing(): void {
     this.closed = true;
+    this.trainings.stop();
   }
 
   private spawn(work: () => Promise<void>): Promise<void> {

@@ -68,9 +68,30 @@ export class ProjectStore {
   }
 
   /** Reads one project again from the store (another replica changed it, or a write found it stale). */
-  async refresh(name: string): Promise<void> {
-    if (!NAME_PATTERN.test(name)) return;
-    await this.assemble(name, await this.records.loadProject(name));
+  async refresh(name: string): Promise<string[]> {
+    if (!NAME_PATTERN.test(name)) return [];
+    const previous = this.projects.get(name);
+    const stored = await this.records.loadProject(name);
+    if (previous) await this.dropDeletedElsewhere(previous, stored);
+    const state = await this.assemble(name, stored);
+    return [...new Set([...(previous?.models.keys() ?? []), ...(state?.models.keys() ?? [])])];
+  }
+
+  /**
+   * Files this replica kept of a project or model another replica deleted (models it fetched,
+   * images): left behind, they would bring it back as if trained outside the registry.
+   */
+  private async dropDeletedElsewhere(previous: ProjectState, stored: StoredProject | null): Promise<void> {
+    const name = previous.project.name;
+    if (!stored) {
+      if (previous.revisions.has(revisionKey.project)) await rm(projectDir(this.dataDir, name), { recursive: true, force: true });
+      return;
+    }
+    const kept = new Set(stored.models.map((m) => m.record.version));
+    for (const version of previous.models.keys()) {
+      if (previous.revisions.has(revisionKey.model(version)) && !kept.has(version))
+        await rm(modelDir(this.dataDir, name, version), { recursive: true, force: true });
+    }
   }
 
   /** A project's records joined with its model folders; models another tool (the CLI) put there are served. */

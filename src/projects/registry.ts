@@ -91,11 +91,14 @@ export class ProjectRegistry {
     return this.store.records.ping();
   }
 
-  /** Reads again what other replicas change, as the record store announces it. */
-  follow(onChange: (project: string) => void = () => {}): void {
+  /**
+   * Reads again what other replicas change, as the record store announces it; `onChange` hears
+   * each project with the versions it had or has, to bring what runs here in line.
+   */
+  follow(onChange: (project: string, versions: string[]) => void = () => {}): void {
     this.store.records.watch((project) => {
       this.reread(project).then(
-        (names) => names.forEach(onChange),
+        (changed) => changed.forEach((c) => onChange(c.project, c.versions)),
         () => {
           // The store is unreachable; its reconnect announces a full reread.
         },
@@ -104,10 +107,9 @@ export class ProjectRegistry {
   }
 
   /** One project, or (null) every project, as the store now has them. */
-  private async reread(project: string | null): Promise<string[]> {
+  async reread(project: string | null): Promise<{ project: string; versions: string[] }[]> {
     const names = project ? [project] : [...new Set([...this.store.projects.keys(), ...(await this.store.records.loadAll()).map((p) => p.project.name)])];
-    await Promise.all(names.map((name) => this.locks.run(name, () => this.store.refresh(name))));
-    return names;
+    return Promise.all(names.map(async (name) => ({ project: name, versions: await this.locks.run(name, () => this.store.refresh(name)) })));
   }
 
   project(name: string): ProjectState {
@@ -177,7 +179,7 @@ export class ProjectRegistry {
       if (source) {
         entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);
         this.assertWithinQuota(project, entries.length);
-        await this.copyObjects(entries);
+        await this.ensureObjects(entries);
         await checkReferences(entries, this.manifestOptions);
       }
       const from = !source ? 'empty' : 'bucket' in source ? `from s3://${source.bucket}/${source.key}` : 'from an uploaded manifest';
@@ -187,11 +189,17 @@ export class ProjectRegistry {
     });
   }
 
-  /** Images in remote buckets are copied when a dataset takes them, as the service did. */
-  private async copyObjects(entries: DatasetEntryRecord[]): Promise<void> {
+  /**
+   * Images in remote buckets are copied when a dataset takes them, as the service did. A replica
+   * that trains a dataset another replica made copies only what it lacks (`missingOnly`): what it
+   * has is what the dataset took, and a later change in the bucket must not change the training.
+   */
+  async ensureObjects(entries: DatasetEntryRecord[], missingOnly = false): Promise<void> {
     const objects = referencedObjects(entries);
+    const buckets = this.options.buckets;
+    const fetch = (o: S3Object) => (missingOnly ? buckets.fetchMissing(o.bucket, o.key) : buckets.fetch(o.bucket, o.key));
     // A few at a time: enough to hide latency, few enough not to swamp a small store.
-    for (let i = 0; i < objects.length; i += 8) await Promise.all(objects.slice(i, i + 8).map((o) => this.options.buckets.fetch(o.bucket, o.key)));
+    for (let i = 0; i < objects.length; i += 8) await Promise.all(objects.slice(i, i + 8).map(fetch));
   }
 
   private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {
@@ -243,7 +251,7 @@ export class ProjectRegistry {
       if (!changes.length) throw new AppError('DATASET_INVALID', 'The changes hold no entries.');
       const entries = mergeEntries(d.entries, changes);
       this.assertWithinQuota(project, entries.length);
-      await this.copyObjects(changes);
+      await this.ensureObjects(changes);
       await checkReferences(changes, this.manifestOptions);
       const next: DatasetRecord = { ...d, entries, updatedAt: now, status: 'UPDATE_COMPLETE', statusMessage: `Updated ${changes.length} entries.` };
       await this.store.saveDataset(project, next);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -112,6 +112,18 @@ test('a model trained and started through one replica is served, stopped and del
 
   await cb.send(new DeleteModelCommand({ ProjectName: 'parts', ModelVersion: '1' }));
   expect(await eventually(objects, (keys) => keys.length === 0)).toEqual([]);
+  // A, which trained it, drops its own copy once it hears of the deletion.
+  const aCopy = join(dir, 'a', 'projects', 'parts', 'models', '1');
+  expect(
+    await eventually(
+      () =>
+        access(aCopy).then(
+          () => true,
+          () => false,
+        ),
+      (present) => !present,
+    ),
+  ).toBe(false);
 }, 180_000);
 
 test('a training whose files cannot be stored fails with the reason; nothing says TRAINED without them', async () => {

@@ -15,6 +15,8 @@ import { fromOutcome, type EngineTask, type Outcome, type WorkerConfig } from '.
 export interface EnginePoolOptions {
   /** ONNX Runtime threads per inference. */
   threads?: number;
+  /** Loaded models' memory the detection worker keeps before unloading the least recently used. */
+  modelMemoryBytes?: number;
   /** Images that may wait before QUEUE_FULL. */
   queueLimit?: number;
   limits?: ImageLimits;
@@ -41,7 +43,7 @@ export class EnginePool {
   private readonly trainingQueue = new WorkQueue(1, Number.MAX_SAFE_INTEGER);
 
   constructor(options: EnginePoolOptions = {}) {
-    this.workerData = { threads: options.threads ?? 2 };
+    this.workerData = { threads: options.threads ?? 2, modelMemoryBytes: options.modelMemoryBytes };
     this.pool = new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData: this.workerData });
     this.queue = new WorkQueue(1, options.queueLimit ?? 64);
     this.limits = options.limits ?? DEFAULT_IMAGE_LIMITS;

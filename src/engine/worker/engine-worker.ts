@@ -1,9 +1,8 @@
 import { workerData } from 'node:worker_threads';
-import { AnomalyModel } from '../detector';
-import type { ImageLimits } from '../image/image-header';
 import { setIntraOpThreads } from '../onnx/session';
 import { trainModel } from '../train';
 import { WorkQueue } from '../../lib/work-queue';
+import { LoadedModels } from './loaded-models';
 import { toOutcomeError, type EngineTask, type Outcome, type WorkerConfig } from './protocol';
 
 /**
@@ -12,8 +11,8 @@ import { toOutcomeError, type EngineTask, type Outcome, type WorkerConfig } from
  * mask drawing are JS: on the main thread each detection would stall every other request for
  * tens of milliseconds and a training for seconds. Here they stall nothing but this thread.
  *
- * Loaded models are cached by directory until `unload` (sent when a model is replaced or
- * deleted).
+ * Loaded models are cached by directory until `unload` (sent when a model is stopped or
+ * deleted) or until the memory budget needs their room (loaded-models.ts).
  */
 
 const config = workerData as WorkerConfig;
@@ -21,24 +20,15 @@ setIntraOpThreads(config.threads);
 
 // The main thread bounds and orders the work; in here one job runs at a time.
 const inline = new WorkQueue(1, Number.MAX_SAFE_INTEGER);
-const models = new Map<string, Promise<AnomalyModel>>();
-
-function model(dir: string, limits: ImageLimits): Promise<AnomalyModel> {
-  let m = models.get(dir);
-  if (!m) {
-    m = AnomalyModel.load(dir, { queue: inline, limits });
-    models.set(dir, m);
-    m.catch(() => models.delete(dir));
-  }
-  return m;
-}
+const models = new LoadedModels(config.modelMemoryBytes ?? Number.MAX_SAFE_INTEGER, inline);
 
 export default async function handle(task: EngineTask): Promise<Outcome<unknown>> {
   try {
     switch (task.op) {
       case 'detect': {
-        const m = await model(task.modelDir, task.limits);
-        const r = await m.detect(task.bytes, undefined, { sensitivity: task.sensitivity, autoOrient: task.autoOrient });
+        const r = await models.with(task.modelDir, task.limits, (m) =>
+          m.detect(task.bytes, undefined, { sensitivity: task.sensitivity, autoOrient: task.autoOrient }),
+        );
         return { ok: true, value: r };
       }
       case 'train': {
@@ -50,13 +40,11 @@ export default async function handle(task: EngineTask): Promise<Outcome<unknown>
         return { ok: true, value: trained };
       }
       case 'load': {
-        await model(task.modelDir, task.limits);
+        await models.with(task.modelDir, task.limits, async () => null);
         return { ok: true, value: null };
       }
       case 'unload': {
-        const m = models.get(task.modelDir);
-        models.delete(task.modelDir);
-        if (m) await (await m.catch(() => null))?.close();
+        await models.unload(task.modelDir);
         return { ok: true, value: null };
       }
     }

@@ -11,6 +11,8 @@ import type { TrainOptions } from '../train';
 
 export interface WorkerConfig {
   threads: number;
+  /** Loaded models' memory (their memory banks) a worker keeps before unloading the least used. */
+  modelMemoryBytes?: number;
 }
 
 export type EngineTask =
