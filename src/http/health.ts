@@ -24,6 +24,8 @@ export async function readyz(services: Services, req: IncomingMessage, res: Serv
     status,
     backend: { id: services.detections.backend.id, ...backend },
     cache: { kind: services.detections.cache.kind, ok: cacheOk },
+    // Backend calls this replica made since start: with the cache, how much work it really did.
+    detections: { backendCalls: services.detections.backendCalls },
   });
 }
 
