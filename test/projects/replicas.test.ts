@@ -46,6 +46,9 @@ beforeAll(async () => {
     S3_ENDPOINT: s3Url,
     LFV_ACCESS_KEYS,
     S3_BUCKETS: `parts-bucket=${join(dir, 'bucket')}`,
+    // One cache and single-flight for both, as deployed.
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    CACHE_KEY_PREFIX: `replicas-${Date.now()}-${process.pid}:`,
   };
   a = await startGateway(join(dir, 'a'), env);
   b = await startGateway(join(dir, 'b'), env);
@@ -96,6 +99,18 @@ test('a model trained and started through one replica is served, stopped and del
     new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: await png(textureRgb(4242, [defectFor(1)])), ContentType: 'image/png' }),
   );
   expect(anomalous.DetectAnomalyResult!.IsAnomalous).toBe(true);
+
+  // 50 identical new uploads spread over both replicas: one engine call between them.
+  const calls = () => a.gateway.services.detections.backendCalls + b.gateway.services.detections.backendCalls;
+  const before = calls();
+  const same = await png(textureRgb(4244, [defectFor(2)]));
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      (i % 2 ? cb : ca).send(new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '1', Body: same, ContentType: 'image/png' })),
+    ),
+  );
+  expect(calls() - before).toBe(1);
+  expect(new Set(answers.map((r) => JSON.stringify(r.DetectAnomalyResult))).size).toBe(1);
 
   await ca.send(new StopModelCommand({ ProjectName: 'parts', ModelVersion: '1' }));
   await waitForStatus(ca, 'parts', '1', ['TRAINED']);
