@@ -210,8 +210,11 @@ export class ModelLifecycle {
     } catch (err) {
       this.log.warn({ err, project, version }, 'a model failed to start');
       if (isAppError(err)) this.hostingErrors.set(key, err);
-      // Also from HOSTED: after a restart a hosted model stays HOSTED while it reloads.
-      await this.update(project, version, { status: 'HOSTING_FAILED', statusMessage: (err as Error).message.split('\n')[0] }, ['STARTING_HOSTING', 'HOSTED']);
+      // Also from HOSTED: after a restart a hosted model stays HOSTED while it reloads. Not where
+      // replicas share the record: one replica's failed reload (its copy of the files, its
+      // memory) must not mark the model failed for the others, which serve it.
+      const from: ModelStatus[] = this.store.records.kind === 'files' ? ['STARTING_HOSTING', 'HOSTED'] : ['STARTING_HOSTING'];
+      await this.update(project, version, { status: 'HOSTING_FAILED', statusMessage: (err as Error).message.split('\n')[0] }, from);
     }
   }
 

@@ -1,7 +1,7 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateModelCommand,
   CreateProjectCommand,
@@ -157,6 +157,45 @@ test('a training whose files cannot be stored fails with the reason; nothing say
     expect(failed.StatusMessage).toMatch(/model storage \(ARTIFACTS_URL\) failed to store model files: NoSuchBucket/);
     // The other replicas read the same outcome.
     expect((await waitForStatus(client(a.url), 'parts', '2', ['TRAINING_FAILED'], 15_000)).Status).toBe('TRAINING_FAILED');
+  } finally {
+    await c.stop();
+  }
+}, 120_000);
+
+test('a model whose files are incomplete in storage is refused as damaged where it is fetched, and stays hosted elsewhere', async () => {
+  const ca = client(a.url);
+  await ca.send(new CreateModelCommand({ ProjectName: 'parts', OutputConfig: { S3Location: { Bucket: 'parts-out' } } }));
+  await waitForStatus(ca, 'parts', '3', ['TRAINED']);
+  await ca.send(new StartModelCommand({ ProjectName: 'parts', ModelVersion: '3', MinInferenceUnits: 1 }));
+  await waitForStatus(ca, 'parts', '3', ['HOSTED']);
+  // Every file but the header goes missing from the storage.
+  const s3c = new S3Client({ endpoint: s3Url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const files = (await objects()).filter((k) => k.startsWith('models-test/projects/parts/models/3/') && !k.endsWith('/model.json'));
+  expect(files.length).toBeGreaterThan(0);
+  await s3c.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: files.map((Key) => ({ Key })) } }));
+  s3c.destroy();
+
+  // A replica that has no copy yet fetches what is there, and refuses to serve it.
+  const c = await startGateway(join(dir, 'c'), {
+    DATABASE_URL: db.url,
+    ARTIFACTS_URL: `s3://${BUCKET}/models-test`,
+    S3_ENDPOINT: s3Url,
+    LFV_ACCESS_KEYS,
+    S3_BUCKETS: `parts-bucket=${join(dir, 'bucket')}`,
+  });
+  try {
+    const image = await png(textureRgb(4245));
+    const err = await thrown(() =>
+      client(c.url).send(new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '3', Body: image, ContentType: 'image/png' })),
+    );
+    expect(err.name).toBe('InternalServerException');
+    expect(err.message).toMatch(/memory bank file \(bank\.f32\) is missing/);
+    // A, which has the files, still serves it, and the shared status says so.
+    const ok = await ca.send(
+      new DetectAnomaliesCommand({ ProjectName: 'parts', ModelVersion: '3', Body: await png(textureRgb(4246)), ContentType: 'image/png' }),
+    );
+    expect(ok.DetectAnomalyResult).toBeDefined();
+    expect((await waitForStatus(ca, 'parts', '3', ['HOSTED', 'HOSTING_FAILED'])).Status).toBe('HOSTED');
   } finally {
     await c.stop();
   }
