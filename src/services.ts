@@ -70,7 +70,10 @@ export async function createServices(
     const buckets = new Buckets(
       config.S3_BUCKETS,
       dataDir,
-      config.S3_ENDPOINT ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE }) : null,
+      // With ARTIFACTS_URL, uploaded dataset images are named by s3:// references into it, read like any bucket's.
+      config.S3_ENDPOINT || config.ARTIFACTS_URL
+        ? new S3Objects({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE })
+        : null,
     );
     const registry = new ProjectRegistry(store, {
       scope: { region: config.LFV_REGION, accountId: config.LFV_ACCOUNT_ID },

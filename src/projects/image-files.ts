@@ -18,11 +18,18 @@ export interface LabelledImage {
  * one dataset format, whatever the way in. `use` records the lines; if it fails (a full disk,
  * a refused dataset), the images this call wrote are removed again.
  */
-export async function storeImages<T>(dataDir: string, project: string, images: LabelledImage[], use: (manifest: string) => Promise<T>): Promise<T> {
+export async function storeImages<T>(
+  dataDir: string,
+  project: string,
+  images: LabelledImage[],
+  use: (manifest: string) => Promise<T>,
+  /** Where replicas share model storage, the image goes there and its line names it (model-artifacts.ts). */
+  publish: (file: string, bytes: Buffer) => Promise<string | null> = async () => null,
+): Promise<T> {
   const dir = join(projectDir(dataDir, project), 'images');
   const created: string[] = [];
   try {
-    const lines = await writeImages(dir, images, created);
+    const lines = await writeImages(dir, images, created, publish);
     return await use(lines);
   } catch (err) {
     // Images the dataset did not take are orphans: nothing names them, nothing would delete them.
@@ -31,7 +38,12 @@ export async function storeImages<T>(dataDir: string, project: string, images: L
   }
 }
 
-async function writeImages(dir: string, images: LabelledImage[], created: string[]): Promise<string> {
+async function writeImages(
+  dir: string,
+  images: LabelledImage[],
+  created: string[],
+  publish: (file: string, bytes: Buffer) => Promise<string | null>,
+): Promise<string> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
@@ -39,14 +51,19 @@ async function writeImages(dir: string, images: LabelledImage[], created: string
   }
   const lines: string[] = [];
   for (const img of images) {
-    const path = join(dir, `${img.sha256}.${img.format === 'png' ? 'png' : 'jpg'}`);
-    if (!(await exists(path))) {
-      await writeFileAtomic(path, img.bytes);
-      created.push(path);
+    const file = `${img.sha256}.${img.format === 'png' ? 'png' : 'jpg'}`;
+    // A local path means nothing to another replica; a reference into the shared storage does.
+    let ref = await publish(file, img.bytes);
+    if (!ref) {
+      ref = join(dir, file);
+      if (!(await exists(ref))) {
+        await writeFileAtomic(ref, img.bytes);
+        created.push(ref);
+      }
     }
     lines.push(
       JSON.stringify({
-        'source-ref': path,
+        'source-ref': ref,
         'anomaly-label': img.label === 'anomaly' ? 1 : 0,
         'anomaly-label-metadata': {
           'class-name': img.label,

@@ -18,6 +18,11 @@ export interface ModelArtifacts {
   /** Makes sure the model's folder is on this disk; false when no copy exists anywhere. */
   fetch(project: string, version: string, dir: string): Promise<boolean>;
   remove(project: string, version: string): Promise<void>;
+  /**
+   * Keeps an image uploaded into a dataset where every replica reads it, and names it as a
+   * dataset reference (`s3://...`); null: the project's folder on this disk is the only copy.
+   */
+  putImage(project: string, file: string, bytes: Buffer): Promise<string | null>;
   close(): void;
 }
 
@@ -31,6 +36,9 @@ export class LocalArtifacts implements ModelArtifacts {
     return exists(join(dir, HEADER));
   }
   async remove(): Promise<void> {}
+  async putImage(): Promise<string | null> {
+    return null;
+  }
   close(): void {}
 }
 
@@ -130,6 +138,14 @@ export class S3Artifacts implements ModelArtifacts {
         await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
       }
     });
+  }
+
+  async putImage(project: string, file: string, bytes: Buffer): Promise<string> {
+    const key = `${this.prefix}projects/${project}/images/${file}`;
+    await this.guard('store', async () => {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes }));
+    });
+    return `s3://${this.bucket}/${key}`;
   }
 
   /** Storage failures leave as one typed error naming what could not be done. */

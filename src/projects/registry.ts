@@ -86,6 +86,11 @@ export class ProjectRegistry {
     }
   }
 
+  /** Keeps an uploaded dataset image where every replica reads it (null: this disk only). */
+  publishImage(project: string, file: string, bytes: Buffer): Promise<string | null> {
+    return this.store.artifacts.putImage(project, file, bytes);
+  }
+
   /** Whether the records can be read and written (readiness). */
   reachable(): Promise<boolean> {
     return this.store.records.ping();

@@ -4,7 +4,8 @@ import { AppError } from '../errors';
 import { writeFileAtomic } from './atomic-file';
 
 export interface S3EndpointOptions {
-  endpoint: string;
+  /** Unset: AWS itself. */
+  endpoint?: string;
   region: string;
   /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most local stores need. */
   forcePathStyle: boolean;
@@ -24,7 +25,7 @@ export class S3Objects {
 
   constructor(options: S3EndpointOptions) {
     this.client = new S3Client({
-      endpoint: options.endpoint,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       region: options.region,
       forcePathStyle: options.forcePathStyle,
       // Checksums only where S3 requires them: S3-compatible stores vary in what they accept.

@@ -6,6 +6,7 @@ import {
   CreateModelCommand,
   CreateProjectCommand,
   DeleteModelCommand,
+  DescribeDatasetCommand,
   DetectAnomaliesCommand,
   StartModelCommand,
   StopModelCommand,
@@ -13,7 +14,7 @@ import {
 import S3rver from 's3rver';
 import { defectFor, png, textureRgb } from '../helpers/images';
 import { freshDatabase } from '../helpers/postgres';
-import { startGateway, type Running } from '../gateway/helpers';
+import { multipart, postMultipart, startGateway, type Running } from '../gateway/helpers';
 import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, writeS3Dataset } from '../compat/helpers';
 
 /**
@@ -24,6 +25,7 @@ import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, wri
  */
 
 const BUCKET = 'lookout-artifacts';
+const ADMIN_TOKEN = 'replicas-admin-token-0123456789abcdef0123';
 let dir: string;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let s3: S3rver;
@@ -49,6 +51,7 @@ beforeAll(async () => {
     // One cache and single-flight for both, as deployed.
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     CACHE_KEY_PREFIX: `replicas-${Date.now()}-${process.pid}:`,
+    GRAPHQL_ADMIN_TOKEN: ADMIN_TOKEN,
   };
   a = await startGateway(join(dir, 'a'), env);
   b = await startGateway(join(dir, 'b'), env);
@@ -199,4 +202,33 @@ test('a model whose files are incomplete in storage is refused as damaged where 
   } finally {
     await c.stop();
   }
+}, 120_000);
+
+test('images uploaded into a dataset through one replica are trained on by another', async () => {
+  const ca = client(a.url);
+  await ca.send(new CreateProjectCommand({ ProjectName: 'uploads' }));
+  const images = await Promise.all(Array.from({ length: 8 }, (_, i) => png(textureRgb(300 + i))));
+  const form = multipart(
+    'mutation($n: [Upload!]) { createDataset(input: { projectName: "uploads", normalImages: $n }) { imageStats { total } } }',
+    { n: images.map(() => null) },
+    images.map((bytes, i) => ({ path: `variables.n.${i}`, bytes })),
+  );
+  const made = await postMultipart(a.url, form, { 'apollo-require-preflight': 'true', authorization: `Bearer ${ADMIN_TOKEN}` });
+  expect(made.body).toEqual({ data: { createDataset: { imageStats: { total: 8 } } } });
+  // The images are in the shared storage, not only on A's disk.
+  expect((await objects()).filter((k) => k.startsWith('models-test/projects/uploads/images/'))).toHaveLength(8);
+
+  // B makes the model, so B trains it: it must read images it never received.
+  const cb = client(b.url);
+  await eventually(
+    () =>
+      cb.send(new DescribeDatasetCommand({ ProjectName: 'uploads', DatasetType: 'train' })).then(
+        () => true,
+        () => false,
+      ),
+    (ok) => ok,
+  );
+  await cb.send(new CreateModelCommand({ ProjectName: 'uploads', OutputConfig: { S3Location: { Bucket: 'uploads-out' } } }));
+  const done = await waitForStatus(cb, 'uploads', '1', ['TRAINED', 'TRAINING_FAILED']);
+  expect([done.Status, done.StatusMessage]).toEqual(['TRAINED', 'Training completed successfully.']);
 }, 120_000);

@@ -77,7 +77,13 @@ export const managementMutations: MutationResolvers = {
     else if (input.manifest) record = await registry.createDataset(input.projectName, type, { text: await readText(input.manifest, ctx), base: dataDir });
     else if (kinds.length) {
       const images = await labelled(ctx, input.normalImages, input.anomalyImages);
-      record = await storeImages(dataDir, input.projectName, images, (text) => registry.createDataset(input.projectName, type, { text, base: dataDir }));
+      record = await storeImages(
+        dataDir,
+        input.projectName,
+        images,
+        (text) => registry.createDataset(input.projectName, type, { text, base: dataDir }),
+        (file, bytes) => registry.publishImage(input.projectName, file, bytes),
+      );
     } else record = await registry.createDataset(input.projectName, type, null);
     return datasetParent(input.projectName, record);
   },
@@ -91,7 +97,13 @@ export const managementMutations: MutationResolvers = {
     const dataDir = registry.dataDir;
     return datasetParent(
       input.projectName,
-      await storeImages(dataDir, input.projectName, images, (text) => registry.updateEntries(input.projectName, type, text, dataDir)),
+      await storeImages(
+        dataDir,
+        input.projectName,
+        images,
+        (text) => registry.updateEntries(input.projectName, type, text, dataDir),
+        (file, bytes) => registry.publishImage(input.projectName, file, bytes),
+      ),
     );
   },
 
