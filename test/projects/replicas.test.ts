@@ -232,3 +232,12 @@ test('images uploaded into a dataset through one replica are trained on by anoth
   const done = await waitForStatus(cb, 'uploads', '1', ['TRAINED', 'TRAINING_FAILED']);
   expect([done.Status, done.StatusMessage]).toEqual(['TRAINED', 'Training completed successfully.']);
 }, 120_000);
+
+test('StartModel through both replicas at once: both succeed, and the model ends hosted on both', async () => {
+  // The model trained through B in the test before.
+  const [ra, rb] = await Promise.allSettled(
+    [a, b].map((gw) => client(gw.url).send(new StartModelCommand({ ProjectName: 'uploads', ModelVersion: '1', MinInferenceUnits: 1 }))),
+  );
+  expect([ra.status, rb.status]).toEqual(['fulfilled', 'fulfilled']);
+  for (const gw of [a, b]) expect((await waitForStatus(client(gw.url), 'uploads', '1', ['HOSTED', 'HOSTING_FAILED'], 30_000)).Status).toBe('HOSTED');
+});
