@@ -1,6 +1,7 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label } from '../engine/dataset/types';
+import { exists } from '../lib/exists';
 import { storageError } from '../lib/storage-health';
 import { writeFileAtomic } from './atomic-file';
 import { projectDir } from './project-store';
@@ -75,13 +76,4 @@ async function writeImages(
     );
   }
   return lines.join('\n');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,7 @@
-import { access, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { exists } from '../lib/exists';
 import { FileRecords } from './file-records';
 import { isStale, type RecordStore } from './record-store';
 
@@ -37,13 +38,4 @@ export async function importFileRecords(dataDir: string, target: RecordStore, lo
   if (found.length) log.info({ projects: imported }, 'moved the records in DATA_DIR into the database (the files stay as a backup)');
   await writeFile(marker, `The records of this folder were copied into the database on ${new Date().toISOString()}; delete this file to copy them again.\n`);
   return imported;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

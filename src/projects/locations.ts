@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { confinedJoin } from '../engine/dataset/file-access';
 import { BUCKET_NAME } from '../engine/dataset/manifest';
 import { AppError } from '../errors';
+import { exists } from '../lib/exists';
 import type { S3Objects } from './s3-objects';
 
 /**
@@ -38,12 +38,7 @@ export class Buckets {
 
   /** As `fetch`, unless the local mirror already holds the object. */
   async fetchMissing(bucket: string, key: string): Promise<void> {
-    if (!this.isRemote(bucket)) return;
-    try {
-      await access(this.path(bucket, key));
-    } catch {
-      await this.fetch(bucket, key);
-    }
+    if (this.isRemote(bucket) && !(await exists(this.path(bucket, key)))) await this.fetch(bucket, key);
   }
 
   /** Sends a file written at `path(bucket, key)` to its remote bucket (a no-op for folder buckets). */

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AppError } from '../errors';
-import type { S3EndpointOptions } from './s3-objects';
+import { exists } from '../lib/exists';
+import { s3Client, type S3EndpointOptions } from './s3-objects';
 
 /**
  * Where trained models live beyond the replica that trained them. With ARTIFACTS_URL
@@ -58,16 +59,9 @@ export class S3Artifacts implements ModelArtifacts {
   /** One fetch per model at a time in this process; concurrent detections share it. */
   private readonly fetching = new Map<string, Promise<boolean>>();
 
-  constructor(url: string, endpoint: Partial<S3EndpointOptions> & { region: string }) {
+  constructor(url: string, endpoint: S3EndpointOptions) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseArtifactsUrl(url));
-    this.client = new S3Client({
-      ...(endpoint.endpoint ? { endpoint: endpoint.endpoint } : {}),
-      region: endpoint.region,
-      forcePathStyle: endpoint.forcePathStyle ?? false,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 3,
-    });
+    this.client = s3Client(endpoint);
   }
 
   private key(project: string, version: string, file = ''): string {
@@ -167,13 +161,4 @@ async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name));
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

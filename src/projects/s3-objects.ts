@@ -11,6 +11,19 @@ export interface S3EndpointOptions {
   forcePathStyle: boolean;
 }
 
+/** The S3 client for buckets and model storage alike (credentials: the standard AWS chain). */
+export function s3Client(options: S3EndpointOptions): S3Client {
+  return new S3Client({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    region: options.region,
+    forcePathStyle: options.forcePathStyle,
+    // Checksums only where S3 requires them: S3-compatible stores vary in what they accept.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+  });
+}
+
 /** Largest object the gateway copies from a bucket (images and manifests; the service's image cap was 8 MB). */
 const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
 
@@ -24,15 +37,7 @@ export class S3Objects {
   private readonly client: S3Client;
 
   constructor(options: S3EndpointOptions) {
-    this.client = new S3Client({
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      region: options.region,
-      forcePathStyle: options.forcePathStyle,
-      // Checksums only where S3 requires them: S3-compatible stores vary in what they accept.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 3,
-    });
+    this.client = s3Client(options);
   }
 
   /** Copies `s3://bucket/key` to `path` (replacing what was there). */
