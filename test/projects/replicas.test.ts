@@ -1,4 +1,4 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +13,8 @@ import {
 } from '@aws-sdk/client-lookoutvision';
 import S3rver from 's3rver';
 import { defectFor, png, textureRgb } from '../helpers/images';
+import { exists } from '../../src/lib/exists';
+import { eventually } from '../helpers/eventually';
 import { freshDatabase } from '../helpers/postgres';
 import { multipart, postMultipart, startGateway, type Running } from '../gateway/helpers';
 import { client, createTrainDataset, LFV_ACCESS_KEYS, thrown, waitForStatus, writeS3Dataset } from '../compat/helpers';
@@ -74,15 +76,6 @@ const objects = async () => {
   }
 };
 
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('a model trained and started through one replica is served, stopped and deleted through the other', async () => {
   const key = await writeS3Dataset(join(dir, 'bucket'), 'parts-bucket', 'parts', 12, 4);
   const ca = client(a.url);
@@ -125,21 +118,19 @@ test('a model trained and started through one replica is served, stopped and del
         name: 'still answered',
       })),
     (err) => err.name === 'ConflictException',
+    15_000,
   );
   expect(refused.name).toBe('ConflictException');
 
   await cb.send(new DeleteModelCommand({ ProjectName: 'parts', ModelVersion: '1' }));
-  expect(await eventually(objects, (keys) => keys.length === 0)).toEqual([]);
+  expect(await eventually(objects, (keys) => keys.length === 0, 15_000)).toEqual([]);
   // A, which trained it, drops its own copy once it hears of the deletion.
   const aCopy = join(dir, 'a', 'projects', 'parts', 'models', '1');
   expect(
     await eventually(
-      () =>
-        access(aCopy).then(
-          () => true,
-          () => false,
-        ),
+      () => exists(aCopy),
       (present) => !present,
+      15_000,
     ),
   ).toBe(false);
 }, 180_000);
@@ -227,6 +218,7 @@ test('images uploaded into a dataset through one replica are trained on by anoth
         () => false,
       ),
     (ok) => ok,
+    15_000,
   );
   await cb.send(new CreateModelCommand({ ProjectName: 'uploads', OutputConfig: { S3Location: { Bucket: 'uploads-out' } } }));
   const done = await waitForStatus(cb, 'uploads', '1', ['TRAINED', 'TRAINING_FAILED']);

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-lookoutvision';
 import { startGateway, type Running } from '../gateway/helpers';
 import { client, LFV_ACCESS_KEYS, signedFetch, thrown } from '../compat/helpers';
+import { eventually } from '../helpers/eventually';
 import { freshDatabase } from '../helpers/postgres';
 
 /**
@@ -38,15 +39,6 @@ afterAll(async () => {
   await db?.drop();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const names = async (gw: Running) => ((await client(gw.url).send(new ListProjectsCommand({}))).Projects ?? []).map((p) => p.ProjectName).sort();
 
