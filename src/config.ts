@@ -123,6 +123,10 @@ const schema = z
     UPLOAD_READ_CONCURRENCY: int(16, 1, 1024),
     /** An upload slower than this (after a 3 s grace) is dropped, freeing its slot. */
     UPLOAD_MIN_BYTES_PER_SECOND: int(16 * 1024, 1, 1024 * 1024 * 1024),
+    /** How long an out-of-band upload (createImageUpload) may wait for its bytes and its detection. */
+    UPLOAD_URL_TTL_SECONDS: int(600, 10, 86_400),
+    /** Without Redis: room for out-of-band uploads waiting in memory, in bytes (declared sizes count from creation). */
+    PENDING_UPLOADS_MAX_BYTES: int(256 * 1024 * 1024, 1024 * 1024, 16 * 1024 * 1024 * 1024),
     /** Time to receive a request's headers, and the whole request. */
     HEADERS_TIMEOUT_MS: int(10_000, 1_000, 600_000),
     /** SIGTERM to exit, whatever is in flight or queued (trainings resume at the next start). */

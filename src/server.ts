@@ -13,6 +13,7 @@ import { healthz, readyz } from './http/health';
 import { startRequestLog } from './http/request-log';
 import { sendErrorCode } from './http/respond';
 import { maskRoute } from './http/mask-route';
+import { uploadRoute } from './http/upload-route';
 
 export interface Gateway {
   apollo: ApolloServer<GraphQLContext>;
@@ -26,11 +27,13 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+const UPLOAD_PATH = /^\/uploads\/([A-Za-z0-9_-]{1,64})$/;
 const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
 
 /**
  * One HTTP server, several entrances: /graphql (CSRF check -> upload limits -> Apollo),
- * /2020-11-20/ (the Lookout for Vision protocol), /masks (signed mask URLs), /healthz and
+ * /2020-11-20/ (the Lookout for Vision protocol), /uploads (out-of-band image uploads, signed
+ * PUT URLs), /masks (signed mask URLs), /healthz and
  * /readyz, and GraphiQL's assets.
  */
 export async function createGateway(services: Services & { close(): Promise<void> }): Promise<Gateway> {
@@ -53,6 +56,7 @@ export async function createGateway(services: Services & { close(): Promise<void
   const graphql = graphqlHandler(apollo, services);
   const masks = maskRoute(services.signer, services.detections);
   const compat = compatHandler(services);
+  const uploads = uploadRoute(services);
   announceEndpoint(endpointMode(services), log);
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -71,6 +75,8 @@ export async function createGateway(services: Services & { close(): Promise<void
     const route = async (): Promise<void> => {
       if (path === '/graphql') return graphql(req, res, url.search, reqLog);
       if (path.startsWith(COMPAT_PREFIX)) return compat(req, res, url, reqLog);
+      const upload = UPLOAD_PATH.exec(path);
+      if (upload) return uploads(req, res, upload[1], url.searchParams, reqLog);
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return sendErrorCode(res, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here.`, { allow: 'GET, HEAD' });
       if (path === '/healthz') return healthz(res);

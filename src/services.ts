@@ -7,6 +7,9 @@ import { LookoutVisionBackend } from './detection/backends/lookoutvision-backend
 import { MemoryCache } from './detection/cache/memory-cache';
 import { RedisCache } from './detection/cache/redis-cache';
 import type { ResultCache } from './detection/cache/result-cache';
+import { ImageUploads } from './detection/uploads/image-uploads';
+import { MemoryUploads } from './detection/uploads/memory-uploads';
+import { RedisUploads } from './detection/uploads/redis-uploads';
 import { DetectionService } from './detection/detection-service';
 import { ensureDemoModel } from './engine/demo/demo-model';
 import { WorkQueue } from './lib/work-queue';
@@ -97,6 +100,14 @@ export async function createServices(
   const cache: ResultCache = config.REDIS_URL
     ? new RedisCache(config.REDIS_URL, config.CACHE_KEY_PREFIX, config.REDIS_COMMAND_TIMEOUT_MS, log)
     : new MemoryCache(config.CACHE_MAX_BYTES);
+  // Pending uploads share the cache's Redis (any replica takes the PUT and the detection).
+  const pendingUploads =
+    cache instanceof RedisCache ? new RedisUploads(cache.client, config.CACHE_KEY_PREFIX) : new MemoryUploads(config.PENDING_UPLOADS_MAX_BYTES);
+  const uploads = new ImageUploads(pendingUploads, {
+    maxBytes: config.MAX_UPLOAD_BYTES,
+    ttlSeconds: config.UPLOAD_URL_TTL_SECONDS,
+    limits: imageLimits(config),
+  });
 
   let signer: MaskSigner;
   if (config.MASK_URL_KEYS) signer = new MaskSigner(config.MASK_URL_KEYS);
@@ -118,11 +129,13 @@ export async function createServices(
     projects,
     signer,
     log,
+    uploads,
     uploadGate: new WorkQueue(config.UPLOAD_READ_CONCURRENCY, Number.MAX_SAFE_INTEGER),
     auth,
     async close() {
       await backend.close();
       await projects?.registry.close();
+      await pendingUploads.close();
       await cache.close();
       await lock?.release();
     },

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { ModelInfo } from '../detection/backends/backend';
 import type { DetectionService, StoredDetection } from '../detection/detection-service';
+import type { ImageUploads } from '../detection/uploads/image-uploads';
 import type { WorkQueue } from '../lib/work-queue';
 import type { MaskSigner } from '../masks/mask-signer';
 import type { IdempotencyStore } from '../projects/idempotency';
@@ -25,6 +26,8 @@ export interface Services {
   projects: ProjectServices | null;
   signer: MaskSigner;
   log: Logger;
+  /** Images sent out of band (createImageUpload, then a PUT), waiting for their detection. */
+  uploads: ImageUploads;
   /** Bounds how many uploads are read into memory at once. */
   uploadGate: WorkQueue;
   /** Who a request's credential names (API key, JWT, admin token). */

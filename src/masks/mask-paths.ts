@@ -5,3 +5,8 @@
 export function maskPath(detectionId: string, name: string): string {
   return `/masks/${detectionId}/${encodeURIComponent(name)}.png`;
 }
+
+/** Out-of-band upload URLs: `/uploads/<upload id>`, signed for PUT. */
+export function uploadPath(uploadId: string): string {
+  return `/uploads/${uploadId}`;
+}

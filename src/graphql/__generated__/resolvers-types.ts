@@ -68,6 +68,32 @@ export type CreateDatasetInput = {
   type?: DatasetType;
 };
 
+export type CreateImageUploadInput = {
+  /** The image's exact size in bytes (at most MAX_UPLOAD_BYTES). The PUT must carry exactly this many. */
+  byteLength: Scalars['Int']['input'];
+  /** `image/png` or `image/jpeg`. The PUT must carry this content-type. */
+  contentType: Scalars['String']['input'];
+  /** The project whose models will look at the image; the upload can be used only there. */
+  projectName: Scalars['String']['input'];
+};
+
+/** Where and how to send an image out of band. */
+export type CreateImageUploadPayload = {
+  __typename?: 'CreateImageUploadPayload';
+  /** The number of bytes the PUT must carry. */
+  byteLength: Scalars['Int']['output'];
+  /** The content-type header the PUT must carry. */
+  contentType: Scalars['String']['output'];
+  /** When the URL stops working and the upload, used or not, is deleted. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The HTTP method for `uploadUrl`: PUT. */
+  method: Scalars['String']['output'];
+  /** Pass to `detectAnomalies(input: { uploadId })` once the bytes are PUT. */
+  uploadId: Scalars['ID']['output'];
+  /** A signed URL that takes the image's bytes, once, until `expiresAt`. */
+  uploadUrl: Scalars['String']['output'];
+};
+
 export type Dataset = {
   __typename?: 'Dataset';
   createdAt: Scalars['DateTime']['output'];
@@ -85,16 +111,22 @@ export type DatasetType =
   | 'TRAIN';
 
 export type DetectAnomaliesBatchInput = {
-  images: Array<Scalars['Upload']['input']>;
+  /** The images as multipart uploads. Give this or `uploadIds`. */
+  images?: InputMaybe<Array<Scalars['Upload']['input']>>;
   modelVersion?: InputMaybe<Scalars['String']['input']>;
   projectName: Scalars['String']['input'];
+  /** Uploads made with `createImageUpload` whose bytes were PUT. Give this or `images`. */
+  uploadIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 export type DetectAnomaliesInput = {
-  image: Scalars['Upload']['input'];
+  /** The image as a multipart upload. Give this or `uploadId`. */
+  image?: InputMaybe<Scalars['Upload']['input']>;
   /** A model version, or `latest` for the highest trained version. */
   modelVersion?: InputMaybe<Scalars['String']['input']>;
   projectName: Scalars['String']['input'];
+  /** An upload made with `createImageUpload` whose bytes were PUT. Give this or `image`. */
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The outcome of one detection, in Lookout for Vision's terms. */
@@ -201,6 +233,14 @@ export type Mutation = {
   addDatasetImages: Dataset;
   /** Creates a project's train or test dataset from uploaded images, a manifest, or nothing (empty). */
   createDataset: Dataset;
+  /**
+   * Starts an out-of-band image upload, for clients that cannot send multipart through their
+   * router (federation gateways forward JSON only). PUT the image's bytes to `uploadUrl` with the
+   * returned `contentType`, then pass `uploadId` to `detectAnomalies` or `detectAnomaliesBatch`.
+   * The upload checks the image as multipart does, may be used once by the caller that created it,
+   * and is deleted, bytes and all, at `expiresAt`.
+   */
+  createImageUpload: CreateImageUploadPayload;
   /** Creates an empty project. RESOURCE_CONFLICT when the name is taken. */
   createProject: Project;
   deleteDataset: Scalars['Boolean']['output'];
@@ -242,6 +282,11 @@ export type MutationAddDatasetImagesArgs = {
 
 export type MutationCreateDatasetArgs = {
   input: CreateDatasetInput;
+};
+
+
+export type MutationCreateImageUploadArgs = {
+  input: CreateImageUploadInput;
 };
 
 
@@ -492,6 +537,9 @@ export type ResolversTypes = ResolversObject<{
   BatchItem: ResolverTypeWrapper<Omit<BatchItem, 'result'> & { result?: Maybe<ResolversTypes['DetectionResult']> }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreateDatasetInput: CreateDatasetInput;
+  CreateImageUploadInput: CreateImageUploadInput;
+  CreateImageUploadPayload: ResolverTypeWrapper<CreateImageUploadPayload>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Dataset: ResolverTypeWrapper<DatasetParent>;
   DatasetType: DatasetType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -500,7 +548,6 @@ export type ResolversTypes = ResolversObject<{
   DetectionResult: ResolverTypeWrapper<DetectionResultParent>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DetectionSource: ResolverTypeWrapper<DetectionSource>;
   ImageStats: ResolverTypeWrapper<ImageStats>;
   ItemError: ResolverTypeWrapper<ItemError>;
@@ -528,6 +575,9 @@ export type ResolversParentTypes = ResolversObject<{
   BatchItem: Omit<BatchItem, 'result'> & { result?: Maybe<ResolversParentTypes['DetectionResult']> };
   Int: Scalars['Int']['output'];
   CreateDatasetInput: CreateDatasetInput;
+  CreateImageUploadInput: CreateImageUploadInput;
+  CreateImageUploadPayload: CreateImageUploadPayload;
+  ID: Scalars['ID']['output'];
   Dataset: DatasetParent;
   DateTime: Scalars['DateTime']['output'];
   DetectAnomaliesBatchInput: DetectAnomaliesBatchInput;
@@ -535,7 +585,6 @@ export type ResolversParentTypes = ResolversObject<{
   DetectionResult: DetectionResultParent;
   Boolean: Scalars['Boolean']['output'];
   Float: Scalars['Float']['output'];
-  ID: Scalars['ID']['output'];
   DetectionSource: DetectionSource;
   ImageStats: ImageStats;
   ItemError: ItemError;
@@ -566,6 +615,15 @@ export type BatchItemResolvers<ContextType = GraphQLContext, ParentType extends 
   error?: Resolver<Maybe<ResolversTypes['ItemError']>, ParentType, ContextType>;
   index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['DetectionResult']>, ParentType, ContextType>;
+}>;
+
+export type CreateImageUploadPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateImageUploadPayload'] = ResolversParentTypes['CreateImageUploadPayload']> = ResolversObject<{
+  byteLength?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  uploadId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type DatasetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = ResolversObject<{
@@ -647,6 +705,7 @@ export type ModelPerformanceResolvers<ContextType = GraphQLContext, ParentType e
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addDatasetImages?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<MutationAddDatasetImagesArgs, 'input'>>;
   createDataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<MutationCreateDatasetArgs, 'input'>>;
+  createImageUpload?: Resolver<ResolversTypes['CreateImageUploadPayload'], ParentType, ContextType, RequireFields<MutationCreateImageUploadArgs, 'input'>>;
   createProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'name'>>;
   deleteDataset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'projectName' | 'type'>>;
   deleteModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationDeleteModelArgs, 'projectName' | 'version'>>;
@@ -696,6 +755,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Anomaly?: AnomalyResolvers<ContextType>;
   AnomalyType?: AnomalyTypeResolvers<ContextType>;
   BatchItem?: BatchItemResolvers<ContextType>;
+  CreateImageUploadPayload?: CreateImageUploadPayloadResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DetectionResult?: DetectionResultResolvers<ContextType>;

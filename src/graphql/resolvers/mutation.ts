@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { requireOnProject } from '../../auth/principal';
-import { isAppError } from '../../errors';
+import { AppError, isAppError } from '../../errors';
 import { WorkQueue } from '../../lib/work-queue';
 import type { ImageInput } from '../../detection/image-input';
 import type { DetectionOutcome } from '../../detection/detection-service';
@@ -8,6 +8,7 @@ import type { MutationResolvers } from '../__generated__/resolvers-types';
 import type { GraphQLContext } from '../context';
 import { toGraphQLError } from '../errors';
 import { managementMutations } from './management';
+import { createImageUpload, imageSource, imageSources, withImage } from './image-uploads';
 import { readUpload } from './upload';
 
 /**
@@ -29,10 +30,14 @@ export const Mutation: MutationResolvers = {
 
   async detectAnomalies(_parent, { input }, ctx) {
     requireOnProject(ctx.principal, 'detect', input.projectName);
+    const source = imageSource(input.image, input.uploadId);
     await startIfStopped(ctx, input.projectName, input.modelVersion ?? 'latest');
-    const image = await readUpload(input.image, ctx);
-    return ctx.services.detections.detect(image, input.projectName, input.modelVersion ?? 'latest', ctx.signal);
+    return withImage(source, input.projectName, ctx, (image) =>
+      ctx.services.detections.detect(image, input.projectName, input.modelVersion ?? 'latest', ctx.signal),
+    );
   },
+
+  createImageUpload,
 
   async detectAnomaliesBatch(_parent, { input }, ctx) {
     requireOnProject(ctx.principal, 'detect', input.projectName);
@@ -40,34 +45,50 @@ export const Mutation: MutationResolvers = {
     await startIfStopped(ctx, input.projectName, version);
     // Fail fast on the model, once for the whole batch, before reading any file.
     await ctx.services.detections.resolveModel(input.projectName, version);
+    const sources = imageSources(input.images, input.uploadIds);
+    if (sources.length > ctx.services.config.MAX_UPLOAD_FILES)
+      throw new AppError('BAD_USER_INPUT', `A batch takes at most ${ctx.services.config.MAX_UPLOAD_FILES} images.`, {
+        maxImages: ctx.services.config.MAX_UPLOAD_FILES,
+      });
     const loader = batchLoader(ctx, input.projectName, version);
-    // Files arrive one after another in the multipart body, so they are read in that order (a
-    // later file's bytes only flow once the earlier ones are consumed); detections then run
-    // concurrently through the loader.
-    const pending: Promise<{ index: number; result: DetectionOutcome | null; error: { code: string; message: string } | null }>[] = [];
-    const uploads = input.images;
-    for (let index = 0; index < uploads.length; index++) {
+    const settle = (index: number, detection: Promise<DetectionOutcome>): Promise<BatchOutcome> =>
+      detection.then(
+        (result) => ({ index, result, error: null }),
+        (err: unknown) => {
+          if (!isAppError(err)) throw toGraphQLError(err);
+          return { index, result: null, error: { code: err.code, message: err.message } };
+        },
+      );
+    // Multipart files arrive one after another in the body, so they are read in that order (a
+    // later file's bytes only flow once the earlier ones are consumed); uploads are taken at
+    // once. Detections then run concurrently through the loader.
+    const pending: Promise<BatchOutcome>[] = [];
+    for (let index = 0; index < sources.length; index++) {
+      const source = sources[index];
+      if ('uploadId' in source) {
+        pending.push(
+          settle(
+            index,
+            withImage(source, input.projectName, ctx, (image) => loader.load(image)),
+          ),
+        );
+        continue;
+      }
       let image: ImageInput;
       try {
-        image = await readUpload(uploads[index], ctx);
+        image = await readUpload(source.file, ctx);
       } catch (err) {
         if (!isAppError(err)) throw toGraphQLError(err);
         pending.push(Promise.resolve({ index, result: null, error: { code: err.code, message: err.message } }));
         continue;
       }
-      pending.push(
-        loader.load(image).then(
-          (result) => ({ index, result, error: null }),
-          (err: unknown) => {
-            if (!isAppError(err)) throw toGraphQLError(err);
-            return { index, result: null, error: { code: err.code, message: err.message } };
-          },
-        ),
-      );
+      pending.push(settle(index, loader.load(image)));
     }
     return Promise.all(pending);
   },
 };
+
+type BatchOutcome = { index: number; result: DetectionOutcome | null; error: { code: string; message: string } | null };
 
 /**
  * Identical images in one batch become one detection (DataLoader de-duplicates by sha256), and
