@@ -134,7 +134,7 @@ async function main() {
     // Prime the cache so every measured request is a hit, and check the answer once.
     const first = await fetch(gwUrl, {
       method: 'POST',
-      body,
+      body: new Uint8Array(body),
       headers: MULTIPART_HEADERS,
     });
     const primed = (await first.json()) as { data?: { detectAnomalies?: { id: string } } };
@@ -194,7 +194,7 @@ async function main() {
       Array.from({ length: 100 }, () =>
         fetch(gwUrl, {
           method: 'POST',
-          body: bigBody,
+          body: new Uint8Array(bigBody),
           headers: MULTIPART_HEADERS,
         }).then((r) => r.status),
       ),

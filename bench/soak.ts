@@ -128,7 +128,7 @@ async function main(): Promise<void> {
         const res = await fetch(`${url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'apollo-require-preflight': 'true', 'x-api-key': KEY },
-          body: body(image),
+          body: new Uint8Array(body(image)),
         });
         const json = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
         if (res.status !== 200 || json.errors) {

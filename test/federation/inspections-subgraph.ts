@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express from 'express';
@@ -8,7 +9,7 @@ import { parse } from 'graphql';
 
 /**
  * A second, small subgraph, as another team's service might be: production-line inspections
- * that point at the gateway's detection results by id and never store them.
+ * that point at the gateway's detection results and models by key and never store them.
  */
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -17,28 +18,61 @@ const typeDefs = parse(`
     id: ID!
     line: String!
     detection: DetectionResult!
+    "The model the line is approved to run."
+    approvedModel: Model!
   }
 
   type DetectionResult @key(fields: "id", resolvable: false) {
     id: ID!
   }
 
+  type Model @key(fields: "projectName version", resolvable: false) {
+    projectName: String!
+    version: String!
+  }
+
   type Query {
     inspection(id: ID!): Inspection
+    inspections: [Inspection!]!
+  }
+
+  type Mutation {
+    recordInspection(id: ID!, line: String!, detectionId: ID!, projectName: String!, version: String!): Inspection!
   }
 `);
 
-export async function startInspectionsSubgraph(inspections: Record<string, { line: string; detectionId: string }>) {
+interface Stored {
+  line: string;
+  detectionId: string;
+  projectName?: string;
+  version?: string;
+}
+
+export async function startInspectionsSubgraph(initial: Record<string, Stored> = {}) {
+  const inspections = new Map(Object.entries(initial));
+  const view = (id: string) => {
+    const i = inspections.get(id);
+    return i ? { id, ...i } : null;
+  };
   const server = new ApolloServer({
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     schema: buildSubgraphSchema([
       {
         typeDefs,
         resolvers: {
           Query: {
-            inspection: (_: unknown, { id }: { id: string }) => (inspections[id] ? { id, ...inspections[id] } : null),
+            inspection: (_: unknown, { id }: { id: string }) => view(id),
+            inspections: () => [...inspections.keys()].map(view),
+          },
+          Mutation: {
+            recordInspection: (_: unknown, args: Stored & { id: string }) => {
+              inspections.set(args.id, { line: args.line, detectionId: args.detectionId, projectName: args.projectName, version: args.version });
+              return view(args.id);
+            },
           },
           Inspection: {
-            detection: (i: { detectionId: string }) => ({ __typename: 'DetectionResult', id: i.detectionId }),
+            detection: (i: Stored) => ({ __typename: 'DetectionResult', id: i.detectionId }),
+            approvedModel: (i: Stored) => ({ __typename: 'Model', projectName: i.projectName ?? 'demo', version: i.version ?? '1' }),
           },
         },
       },
