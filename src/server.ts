@@ -10,6 +10,8 @@ import { COMPAT_PREFIX, compatHandler, endpointMode, type EndpointMode } from '.
 import { GRAPHIQL_ASSETS_PATH, graphiqlLandingPage, serveGraphiqlAsset } from './http/graphiql';
 import { graphqlHandler } from './http/graphql-handler';
 import { healthz, readyz } from './http/health';
+import { serveMetrics } from './http/metrics-route';
+import { metricsPlugin } from './graphql/metrics-plugin';
 import { startRequestLog } from './http/request-log';
 import { sendErrorCode } from './http/respond';
 import { maskRoute } from './http/mask-route';
@@ -33,7 +35,7 @@ const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
 /**
  * One HTTP server, several entrances: /graphql (CSRF check -> upload limits -> Apollo),
  * /2020-11-20/ (the Lookout for Vision protocol), /uploads (out-of-band image uploads, signed
- * PUT URLs), /masks (signed mask URLs), /healthz and
+ * PUT URLs), /masks (signed mask URLs), /metrics (Prometheus), /healthz and
  * /readyz, and GraphiQL's assets.
  */
 export async function createGateway(services: Services & { close(): Promise<void> }): Promise<Gateway> {
@@ -50,6 +52,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       // In-flight requests get most of the shutdown budget; then their connections are closed.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.round(config.SHUTDOWN_TIMEOUT_MS * 0.6) }),
       config.GRAPHIQL ? graphiqlLandingPage('/graphql') : ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(services.metrics),
     ]),
   );
   await apollo.start();
@@ -81,6 +84,7 @@ export async function createGateway(services: Services & { close(): Promise<void
         return sendErrorCode(res, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here.`, { allow: 'GET, HEAD' });
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, req, res);
+      if (path === '/metrics') return serveMetrics(services, req, res);
       const mask = MASK_PATH.exec(path);
       if (mask) {
         let name: string;

@@ -13,6 +13,7 @@ import { RedisUploads } from './detection/uploads/redis-uploads';
 import { DetectionService } from './detection/detection-service';
 import { ensureDemoModel } from './engine/demo/demo-model';
 import { WorkQueue } from './lib/work-queue';
+import { Metrics } from './lib/metrics';
 import { EnginePool } from './engine/worker/engine-pool';
 import type { ProjectServices, Services } from './graphql/context';
 import { lockDataDir, type DataDirLock } from './projects/data-dir-lock';
@@ -40,6 +41,7 @@ export async function createServices(
   onLockLost: (err: Error) => void = (err) => log.error({ err }, 'the data folder lock was lost: another process may be writing to DATA_DIR'),
 ): Promise<Services & { close(): Promise<void> }> {
   const dataDir = resolve(config.DATA_DIR);
+  const metrics = new Metrics();
   let backend: DetectorBackend;
   let projects: ProjectServices | null = null;
   let lock: DataDirLock | null = null;
@@ -90,7 +92,8 @@ export async function createServices(
         maxBytes: config.DATASET_MAX_FILE_BYTES,
       }),
     });
-    const models = new ModelLifecycle(registry, pool, log, undefined, new TrainingRuns(state.leases, config.TRAINING_LEASE_MS, log));
+    const models = new ModelLifecycle(registry, pool, log, undefined, new TrainingRuns(state.leases, config.TRAINING_LEASE_MS, log), metrics);
+    metrics.probeLoad(() => ({ queueDepth: pool.queueDepth, trainings: pool.trainings }));
     registry.follow((project, versions) => void models.reconcile(project, versions));
     await models.recover();
     projects = { registry, models, idempotency: new IdempotencyStore(state.tokens) };
@@ -98,7 +101,7 @@ export async function createServices(
   }
 
   const cache: ResultCache = config.REDIS_URL
-    ? new RedisCache(config.REDIS_URL, config.CACHE_KEY_PREFIX, config.REDIS_COMMAND_TIMEOUT_MS, log)
+    ? new RedisCache(config.REDIS_URL, config.CACHE_KEY_PREFIX, config.REDIS_COMMAND_TIMEOUT_MS, log, () => metrics.redisErrors.inc())
     : new MemoryCache(config.CACHE_MAX_BYTES);
   // Pending uploads share the cache's Redis (any replica takes the PUT and the detection).
   const pendingUploads =
@@ -122,7 +125,7 @@ export async function createServices(
     production: config.NODE_ENV === 'production',
   });
   announceAccess(config, log);
-  const detections = new DetectionService(backend, cache, { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: config.SINGLE_FLIGHT_LOCK_MS, log });
+  const detections = new DetectionService(backend, cache, { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: config.SINGLE_FLIGHT_LOCK_MS, log, metrics });
   return {
     config,
     detections,
@@ -130,6 +133,7 @@ export async function createServices(
     signer,
     log,
     uploads,
+    metrics,
     uploadGate: new WorkQueue(config.UPLOAD_READ_CONCURRENCY, Number.MAX_SAFE_INTEGER),
     auth,
     async close() {

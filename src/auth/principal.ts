@@ -6,6 +6,7 @@ import { AppError } from '../errors';
  * - `read:<project>` read a project, its models and its cached detections;
  * - `detect:*`, `read:*` the same for every project;
  * - `router` a federation router: the subgraph's SDL (`_service`) and introspection;
+ * - `metrics` a Prometheus scraper: `/metrics`;
  * - `admin` everything, model management included.
  */
 export interface Principal {
@@ -57,7 +58,12 @@ export function requireAdminScope(p: Principal | null): void {
     });
 }
 
-const SCOPE = /^(admin|router|(detect|read):(\*|[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}))$/;
+/** Prometheus scrapers, routers and administrators: `/metrics` in production. */
+export function mayReadMetrics(p: Principal | null): boolean {
+  return !!p && (p.scopes.has('metrics') || isOperator(p));
+}
+
+const SCOPE = /^(admin|router|metrics|(detect|read):(\*|[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}))$/;
 
 export function isScope(text: string): boolean {
   return SCOPE.test(text);

@@ -83,6 +83,7 @@ export function compatHandler(services: Services) {
       if (!mode.anonymous && !req.headers.authorization) throw new AppError('MISSING_AUTHENTICATION');
       const limit = op === detectOperation ? services.config.MAX_UPLOAD_BYTES : (op.maxBody ?? DEFAULT_MAX_BODY);
       const body = await readBody(req, limit, res);
+      if (op === detectOperation) services.metrics.uploadBytes.inc({ route: 'lookoutvision' }, body.length);
       // Hashed once: the signature check, the detection's cache key and client tokens all use it.
       const bodySha256 = createHash('sha256').update(body).digest('hex');
       if (!mode.anonymous) {

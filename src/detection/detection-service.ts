@@ -7,6 +7,7 @@ import type { ResultCache } from './cache/result-cache';
 import { detectionId } from './detection-id';
 import { turnsImage, type ImageInput } from './image-input';
 import { SingleFlight } from '../lib/single-flight';
+import type { Metrics } from '../lib/metrics';
 
 /** What the cache keeps for a detection (the mask PNG is stored beside it). */
 export interface StoredDetection {
@@ -33,6 +34,7 @@ export interface DetectionServiceOptions {
   log: Logger;
   /** How often a replica waiting on another's lock looks for the result. */
   pollMs?: number;
+  metrics?: Metrics;
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -84,11 +86,23 @@ export class DetectionService {
     // Before the cache: a stopped model must not keep answering from its old results.
     if (model.status !== 'HOSTED') throw notRunning(model);
     const id = detectionId(image.sha256, this.backend.id, model.projectName, model.version, model.createdAt, model.sensitivity, turnsImage(image));
+    const started = performance.now();
     const hit = await this.get(id);
-    if (hit) return { detection: hit, cached: true };
+    const metrics = this.options.metrics;
+    if (hit) {
+      metrics?.cacheLookups.inc({ result: 'hit' });
+      metrics?.detectionSeconds.observe({ source: 'cache' }, (performance.now() - started) / 1000);
+      return { detection: hit, cached: true };
+    }
+    metrics?.cacheLookups.inc({ result: 'miss' });
     // The shared computation is not tied to any one caller's signal: one client going away must
     // not fail the forty-nine others waiting on the same image. Each caller stops waiting alone.
     const { promise } = this.flights.do(id, () => this.computeOnce(id, image, model));
+    if (metrics)
+      promise.then(
+        (outcome) => metrics.detectionSeconds.observe({ source: outcome.cached ? 'cache' : 'engine' }, (performance.now() - started) / 1000),
+        () => undefined,
+      );
     return signal ? abortable(promise, signal) : promise;
   }
 

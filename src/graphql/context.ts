@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { ModelInfo } from '../detection/backends/backend';
 import type { DetectionService, StoredDetection } from '../detection/detection-service';
 import type { ImageUploads } from '../detection/uploads/image-uploads';
+import type { Metrics } from '../lib/metrics';
 import type { WorkQueue } from '../lib/work-queue';
 import type { MaskSigner } from '../masks/mask-signer';
 import type { IdempotencyStore } from '../projects/idempotency';
@@ -30,6 +31,8 @@ export interface Services {
   uploads: ImageUploads;
   /** Bounds how many uploads are read into memory at once. */
   uploadGate: WorkQueue;
+  /** Prometheus metrics of this gateway (served at /metrics). */
+  metrics: Metrics;
   /** Who a request's credential names (API key, JWT, admin token). */
   auth: Authenticator;
 }

@@ -39,6 +39,7 @@ export function uploadRoute(services: Services) {
           { minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND, graceMs: 3000 },
         ),
       );
+      services.metrics.uploadBytes.inc({ route: 'put' }, received.byteLength);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ uploadId: id, ...received }));
     } catch (err) {

@@ -11,6 +11,7 @@ import { conflict, modelNotFound } from './resources';
 import { LocalLeases } from './training-leases';
 import { checkModelTags, trainOptionsFromTags } from './training-options';
 import { TrainingRuns } from './training-runs';
+import type { Metrics } from '../lib/metrics';
 
 export interface CreateModelInput {
   description: string | null;
@@ -49,6 +50,7 @@ export class ModelLifecycle {
     private readonly onChange: () => void = () => {},
     /** Who runs which training (one process: all of them; replicas: whoever holds the lease). */
     private readonly trainings: TrainingRuns = new TrainingRuns(new LocalLeases(), 30_000, log),
+    private readonly metrics?: Metrics,
   ) {}
 
   private get store() {
@@ -157,6 +159,7 @@ export class ModelLifecycle {
     }
     if (lost()) return; // another replica holds the training now; its outcome is the one recorded
     await this.update(project, version, next);
+    this.metrics?.trainingsFinished.inc({ outcome: next.status === 'TRAINED' ? 'trained' : 'failed' });
   }
 
   /** StartModel: the status it answers with; loading continues in the background. */

@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 test('0 MUST failures in the GraphQL over HTTP audit', async () => {
-  const results = await Promise.all(serverAudits({ url: `${gw.url}/graphql`, fetchFn: fetch }).map(async (audit) => ({ name: audit.name, ...(await audit.fn()) })));
+  const results = await Promise.all(
+    serverAudits({ url: `${gw.url}/graphql`, fetchFn: fetch }).map(async (audit) => ({ ...(await audit.fn()), name: audit.name })),
+  );
   const failed = results.filter((r) => r.status !== 'ok');
   const mustFailures = failed.filter((r) => r.name.startsWith('MUST')).map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`);
   expect(mustFailures).toEqual([]);

@@ -20,6 +20,8 @@ export class RedisCache implements ResultCache {
     private readonly prefix: string,
     commandTimeoutMs: number,
     private readonly log: Logger,
+    /** Told of every failure, including the ones the log skips (metrics count them all). */
+    private readonly onError: () => void = () => {},
   ) {
     this.client = new Redis(url, {
       enableOfflineQueue: false,
@@ -35,6 +37,7 @@ export class RedisCache implements ResultCache {
   }
 
   private warn(msg: string, err: unknown): void {
+    this.onError();
     const now = Date.now();
     if (now - this.lastWarning < 10_000) return;
     this.lastWarning = now;

@@ -30,7 +30,9 @@ export async function readUploadBytes(file: FileUpload, ctx: GraphQLContext): Pr
  */
 async function readUploadChunks(file: FileUpload, ctx: GraphQLContext): Promise<{ received: ReceivedBytes; sha256: string }> {
   try {
-    return await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+    const read = await ctx.services.uploadGate.run(() => readImageStream(openUpload(file), ctx.services.config.MAX_UPLOAD_BYTES, uploadRate(ctx)), ctx.signal);
+    ctx.services.metrics.uploadBytes.inc({ route: 'multipart' }, read.received.size);
+    return read;
   } catch (err) {
     throw uploadFailure(err, ctx);
   }
