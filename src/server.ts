@@ -16,6 +16,7 @@ import { startRequestLog } from './http/request-log';
 import { sendErrorCode } from './http/respond';
 import { maskRoute } from './http/mask-route';
 import { uploadRoute } from './http/upload-route';
+import { pictureRoute } from './http/picture-route';
 
 export interface Gateway {
   apollo: ApolloServer<GraphQLContext>;
@@ -30,12 +31,13 @@ export interface Gateway {
 }
 
 const UPLOAD_PATH = /^\/uploads\/([A-Za-z0-9_-]{1,64})$/;
+const PICTURE_PATH = /^\/pictures\/([A-Za-z0-9_-]{1,64})\/(heatmap\.png|overlay\.jpg)$/;
 const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
 
 /**
  * One HTTP server, several entrances: /graphql (CSRF check -> upload limits -> Apollo),
  * /2020-11-20/ (the Lookout for Vision protocol), /uploads (out-of-band image uploads, signed
- * PUT URLs), /masks (signed mask URLs), /metrics (Prometheus), /healthz and
+ * PUT URLs), /masks and /pictures (signed URLs of masks, heat maps and overlays), /metrics (Prometheus), /healthz and
  * /readyz, and GraphiQL's assets.
  */
 export async function createGateway(services: Services & { close(): Promise<void> }): Promise<Gateway> {
@@ -58,6 +60,7 @@ export async function createGateway(services: Services & { close(): Promise<void
   await apollo.start();
   const graphql = graphqlHandler(apollo, services);
   const masks = maskRoute(services.signer, services.detections);
+  const pictures = pictureRoute(services.signer, services.detections);
   const compat = compatHandler(services);
   const uploads = uploadRoute(services);
   announceEndpoint(endpointMode(services), log);
@@ -85,6 +88,8 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, req, res);
       if (path === '/metrics') return serveMetrics(services, req, res);
+      const picture = PICTURE_PATH.exec(path);
+      if (picture) return pictures({ id: picture[1], kind: picture[2] === 'heatmap.png' ? 'heatmap' : 'overlay', query: url.searchParams }, res, reqLog);
       const mask = MASK_PATH.exec(path);
       if (mask) {
         let name: string;

@@ -7,6 +7,8 @@ import type { ResultCache } from './cache/result-cache';
 import { detectionId } from './detection-id';
 import { turnsImage, type ImageInput } from './image-input';
 import { SingleFlight } from '../lib/single-flight';
+import type { HeatGrid } from '../engine/heatmap';
+import { makePreview } from './preview';
 import type { Metrics } from '../lib/metrics';
 
 /** What the cache keeps for a detection (the mask PNG is stored beside it). */
@@ -20,6 +22,10 @@ export interface StoredDetection {
   confidence: number;
   anomalies: { name: string; color: string; totalPercentageArea: number }[] | null;
   mask: { width: number; height: number } | null;
+  /** The anomaly map, for heat maps (absent in results cached before it was kept, and for backends without one). */
+  heat?: HeatGrid | null;
+  /** Size of the preview kept for overlays (absent when none could be made). */
+  preview?: { width: number; height: number } | null;
   createdAt: string;
 }
 
@@ -57,6 +63,7 @@ export function notRunning(model: ModelInfo): AppError {
 
 const detKey = (id: string) => `det:${id}`;
 const maskKey = (id: string) => `mask:${id}`;
+const previewKey = (id: string) => `preview:${id}`;
 
 /**
  * One detection's path: resolve the model to a concrete version, look in the cache, make at
@@ -120,6 +127,11 @@ export class DetectionService {
     return this.cache.get(maskKey(id));
   }
 
+  /** The JPEG overlays are drawn on (null once evicted, or for results kept before previews were). */
+  preview(id: string): Promise<Buffer | null> {
+    return this.cache.get(previewKey(id));
+  }
+
   private async computeOnce(id: string, image: ImageInput, model: ModelInfo): Promise<DetectionOutcome> {
     const { lockMs, pollMs = 50 } = this.options;
     const deadline = Date.now() + lockMs;
@@ -145,8 +157,14 @@ export class DetectionService {
 
   private async run(id: string, image: ImageInput, model: ModelInfo): Promise<StoredDetection> {
     this.backendCalls++;
-    // Finished even when every caller has gone: the result is cached for their retries.
-    const r = await this.backend.detect(image, model);
+    // Finished even when every caller has gone: the result is cached for their retries. The
+    // overlay's picture is made alongside (libuv's threads, not the engine's); a picture that
+    // cannot be made costs the overlay, never the detection.
+    const previewing = makePreview(image.bytes, turnsImage(image)).catch((err: unknown) => {
+      this.options.log.debug({ err, id }, 'no preview for overlays');
+      return null;
+    });
+    const [r, preview] = await Promise.all([this.backend.detect(image, model), previewing]);
     const detection: StoredDetection = {
       id,
       imageSha256: image.sha256,
@@ -157,10 +175,13 @@ export class DetectionService {
       confidence: r.confidence,
       anomalies: r.anomalies ?? null,
       mask: r.mask ? { width: r.mask.width, height: r.mask.height } : null,
+      heat: r.heat ?? null,
+      preview: preview ? { width: preview.width, height: preview.height } : null,
       createdAt: new Date().toISOString(),
     };
-    // The mask goes first, so a cached result whose mask is missing means eviction, not a race.
+    // Pictures go first, so a cached result whose picture is missing means eviction, not a race.
     if (r.mask) await this.cache.set(maskKey(id), r.mask.png, this.options.ttlSeconds);
+    if (preview) await this.cache.set(previewKey(id), preview.jpeg, this.options.ttlSeconds);
     await this.cache.set(detKey(id), Buffer.from(JSON.stringify(detection)), this.options.ttlSeconds);
     return detection;
   }

@@ -10,3 +10,15 @@ export function maskPath(detectionId: string, name: string): string {
 export function uploadPath(uploadId: string): string {
   return `/uploads/${uploadId}`;
 }
+
+export type PictureKind = 'heatmap' | 'overlay';
+
+export const PICTURE_FILES: Record<PictureKind, { file: string; contentType: string }> = {
+  heatmap: { file: 'heatmap.png', contentType: 'image/png' },
+  overlay: { file: 'overlay.jpg', contentType: 'image/jpeg' },
+};
+
+/** Pictures drawn from a result when asked for: `/pictures/<detection id>/heatmap.png` or `overlay.jpg`. */
+export function picturePath(detectionId: string, kind: PictureKind): string {
+  return `/pictures/${detectionId}/${PICTURE_FILES[kind].file}`;
+}

@@ -1,3 +1,4 @@
+import type { HeatGrid } from '../../engine/heatmap';
 import type { ImageInput } from '../image-input';
 
 /**
@@ -45,6 +46,8 @@ export interface BackendDetection {
   anomalies?: { name: string; color: string; totalPercentageArea: number }[];
   /** Segmentation models: the PNG mask, the size of the input. */
   mask?: { png: Buffer; width: number; height: number };
+  /** The anomaly map, where the backend has one (the embedded engine's models, of either type). */
+  heat?: HeatGrid;
 }
 
 export interface DetectorBackend {

@@ -8,6 +8,7 @@ import { modelNotFound } from '../../projects/resources';
 import { storageFailure } from '../../lib/storage-health';
 import { writeFileAtomic } from '../../lib/synced-write';
 import { notRunning } from '../detection-service';
+import { heatGridOf } from '../../engine/heatmap';
 import { turnsImage, type ImageInput } from '../image-input';
 import type { BackendDetection, DetectorBackend, ModelInfo } from './backend';
 import { modelInfo } from './model-info';
@@ -73,7 +74,7 @@ export class LocalBackend implements DetectorBackend {
         sensitivity: model.sensitivity,
         autoOrient: turnsImage(image),
       });
-      return { isAnomalous: r.isAnomalous, confidence: r.confidence, anomalies: r.anomalies, mask: r.mask };
+      return { isAnomalous: r.isAnomalous, confidence: r.confidence, anomalies: r.anomalies, mask: r.mask, heat: heatGridOf(r) };
     } catch (err) {
       if (isAppError(err) && err.code === 'MODEL_NOT_FOUND') throw modelNotFound(model.projectName, model.version);
       throw err;

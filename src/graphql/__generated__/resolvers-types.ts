@@ -140,12 +140,25 @@ export type DetectionResult = {
   cached: Scalars['Boolean']['output'];
   /** Confidence in `isAnomalous`, 0-1: 0.5 at the model's threshold, near 1 far from it either way. */
   confidence: Scalars['Float']['output'];
+  /**
+   * The anomaly map as a colour PNG the size of the input: blue where the image looks like the
+   * training normals, through green, to red at twice the threshold; black outside the region the
+   * model scores. Models of the embedded engine, segmentation and classification alike; null for
+   * other backends.
+   */
+  heatMap: Maybe<Mask>;
   /** Stable for the same image and resolved model: sha256 of the image, backend, project and version. */
   id: Scalars['ID']['output'];
   imageSha256: Scalars['String']['output'];
   isAnomalous: Scalars['Boolean']['output'];
   /** The model that answered: a concrete version, never `latest`. */
   model: Model;
+  /**
+   * The image (EXIF orientation applied, at most 1024 px a side) as JPEG, with the mask blended over
+   * it for segmentation models, or the heat map for classification models, tinting only what looks
+   * anomalous. Null once its picture has left the cache.
+   */
+  overlay: Maybe<Mask>;
   source: DetectionSource;
 };
 
@@ -170,7 +183,7 @@ export type ItemError = {
   message: Scalars['String']['output'];
 };
 
-/** A mask PNG served by the gateway through a signed URL that expires. */
+/** A picture (mask, heat map or overlay) served by the gateway through a signed URL that expires. */
 export type Mask = {
   __typename?: 'Mask';
   contentType: Scalars['String']['output'];
@@ -646,10 +659,12 @@ export type DetectionResultResolvers<ContextType = GraphQLContext, ParentType ex
   anomalyMask?: Resolver<Maybe<ResolversTypes['Mask']>, ParentType, ContextType>;
   cached?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   confidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  heatMap?: Resolver<Maybe<ResolversTypes['Mask']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   imageSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   isAnomalous?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
+  overlay?: Resolver<Maybe<ResolversTypes['Mask']>, ParentType, ContextType>;
   source?: Resolver<ResolversTypes['DetectionSource'], ParentType, ContextType>;
 }>;
 

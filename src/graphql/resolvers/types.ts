@@ -1,6 +1,6 @@
 import { mayOnProject } from '../../auth/principal';
 import { isDetectionId } from '../../detection/detection-id';
-import { maskPath } from '../../masks/mask-paths';
+import { maskPath, picturePath } from '../../masks/mask-paths';
 import { imageStats } from '../../projects/datasets';
 import { modelNotFound } from '../../projects/resources';
 import type { AnomalyResolvers, DatasetResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
@@ -21,6 +21,11 @@ export const DetectionResult: DetectionResultResolvers = {
   cached: (p) => p.cached,
   anomalies: (p) => p.detection.anomalies?.map((a) => ({ detection: p.detection, ...a })) ?? null,
   anomalyMask: (p, _a, ctx) => (p.detection.mask ? signedMask(ctx, p.detection.id, 'all', p.detection.mask) : null),
+  heatMap: (p, _a, ctx) =>
+    p.detection.heat
+      ? signedPicture(ctx, picturePath(p.detection.id, 'heatmap'), { width: p.detection.heat.width, height: p.detection.heat.height }, 'image/png')
+      : null,
+  overlay: (p, _a, ctx) => (p.detection.preview ? signedPicture(ctx, picturePath(p.detection.id, 'overlay'), p.detection.preview, 'image/jpeg') : null),
   async model(p, _a, ctx) {
     const model = await ctx.models.load(modelKey(p.detection.projectName, p.detection.version));
     // A model deleted since the detection was cached is still the one that answered.
@@ -37,9 +42,12 @@ export const Anomaly: AnomalyResolvers = {
 
 /** URLs are signed when a response is written: the cached result lives longer than any URL. */
 function signedMask(ctx: GraphQLContext, detectionId: string, name: string, size: { width: number; height: number }): MaskParent {
+  return signedPicture(ctx, maskPath(detectionId, name), size, 'image/png');
+}
+
+function signedPicture(ctx: GraphQLContext, path: string, size: { width: number; height: number }, contentType: string): MaskParent {
   const expiresAt = new Date((Math.floor(Date.now() / 1000) + ctx.services.config.MASK_URL_TTL_SECONDS) * 1000);
-  const path = maskPath(detectionId, name);
-  return { url: `${ctx.baseUrl}${path}?${ctx.services.signer.sign(path, expiresAt)}`, expiresAt, ...size, contentType: 'image/png' };
+  return { url: `${ctx.baseUrl}${path}?${ctx.services.signer.sign(path, expiresAt)}`, expiresAt, width: size.width, height: size.height, contentType };
 }
 
 export const Model: ModelResolvers = {
