@@ -11,6 +11,7 @@ import { conflict, modelNotFound } from './resources';
 import { LocalLeases } from './training-leases';
 import { checkModelTags, trainOptionsFromTags } from './training-options';
 import { TrainingRuns } from './training-runs';
+import type { TrainingProgress } from './training-leases';
 import type { Metrics } from '../lib/metrics';
 
 export interface CreateModelInput {
@@ -125,10 +126,20 @@ export class ModelLifecycle {
   }
 
   private spawnTraining(project: string, version: string): void {
-    this.spawn(() => this.trainings.run(project, version, (lost) => this.train(project, version, lost)));
+    this.spawn(() => this.trainings.run(project, version, (lost, report) => this.train(project, version, lost, report)));
   }
 
-  private async train(project: string, version: string, lost: () => boolean): Promise<void> {
+  /** How far a TRAINING model has got (null while it waits for the engine or a replica). */
+  trainingProgress(project: string, version: string): Promise<TrainingProgress | null> {
+    return this.trainings.progress(project, version);
+  }
+
+  private async train(
+    project: string,
+    version: string,
+    lost: () => boolean,
+    report: (p: { stage: string; done: number; total: number }) => void,
+  ): Promise<void> {
     const m = this.model(project, version);
     let next: Partial<ModelRecord>;
     try {
@@ -136,8 +147,13 @@ export class ModelLifecycle {
       // Made on another replica, the dataset's bucket objects may not be mirrored here yet.
       await this.registry.ensureObjects([...m.job!.train, ...(m.job!.test ?? [])], true);
       const data = { train: toDataset(m.job!.train, opts), test: m.job!.test ? toDataset(m.job!.test, opts) : null };
-      const trained = await this.engine.train(data, this.dir(project, version), { ...trainOptionsFromTags(m.tags), files: this.registry.options.files });
+      const trained = await this.engine.train(data, this.dir(project, version), {
+        ...trainOptionsFromTags(m.tags),
+        files: this.registry.options.files,
+        onProgress: report,
+      });
       // Before the record says TRAINED: any replica that reads it must find the files.
+      report({ stage: 'storing the model', done: 0, total: 0 });
       await this.store.artifacts.publish(project, version, this.dir(project, version));
       // The test images are the test dataset's, or the share of the training set held out.
       const testEntries = [...(m.job!.test ?? []), ...m.job!.train];

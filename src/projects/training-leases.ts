@@ -9,8 +9,23 @@ import { typedFailure } from './pg-records';
  * gives it up when done; a training whose holder stopped renewing (a replica killed mid-way) is
  * claimed by the next replica that looks, so it is never lost and never runs twice at once.
  */
+/** Where a training stands: the engine's stage and its count, since `startedAt` (ISO time). */
+export interface TrainingProgress {
+  stage: string;
+  done: number;
+  total: number;
+  startedAt: string;
+}
+
 export interface TrainingLeases {
   readonly shared: boolean;
+  /**
+   * The latest progress of a training this replica runs: kept here at once, and in the shared
+   * lease with its next renewal (so another replica sees it a third of a lease late at most).
+   */
+  report(project: string, version: string, progress: TrainingProgress): void;
+  /** The latest known progress of a training, whoever runs it; null when none has been reported. */
+  progress(project: string, version: string): Promise<TrainingProgress | null>;
   /** Takes the training unless a live lease is someone else's. */
   claim(project: string, version: string): Promise<boolean>;
   /** Extends this replica's lease; false when it was lost (expired and taken). */
@@ -20,24 +35,52 @@ export interface TrainingLeases {
   orphans(): Promise<{ project: string; version: string }[]>;
 }
 
+const key = (project: string, version: string) => `${project}/${version}`;
+
 /** In one process every training is its own. */
 export class LocalLeases implements TrainingLeases {
   readonly shared = false;
+  protected readonly reported = new Map<string, TrainingProgress>();
   async claim(): Promise<boolean> {
     return true;
   }
   async renew(): Promise<boolean> {
     return true;
   }
-  async release(): Promise<void> {}
+  async release(project: string, version: string): Promise<void> {
+    this.reported.delete(key(project, version));
+  }
+  report(project: string, version: string, progress: TrainingProgress): void {
+    this.reported.set(key(project, version), progress);
+  }
+  async progress(project: string, version: string): Promise<TrainingProgress | null> {
+    return this.reported.get(key(project, version)) ?? null;
+  }
   async orphans(): Promise<{ project: string; version: string }[]> {
     return [];
   }
 }
 
+// SQL NULL (not JSON null) when nothing was reported, so the stored progress is kept.
+const progressJson = (p: TrainingProgress | undefined) => (p ? JSON.stringify(p) : null);
+
 export class PgLeases implements TrainingLeases {
   readonly shared = true;
   readonly holder = randomBytes(8).toString('hex');
+  private readonly reported = new Map<string, TrainingProgress>();
+
+  report(project: string, version: string, progress: TrainingProgress): void {
+    this.reported.set(key(project, version), progress);
+  }
+
+  async progress(project: string, version: string): Promise<TrainingProgress | null> {
+    const mine = this.reported.get(key(project, version));
+    if (mine) return mine;
+    const { rows } = await typedFailure(() =>
+      this.pool.query('SELECT progress FROM training_leases WHERE project = $1 AND version = $2 AND expires_at >= now()', [project, Number(version)]),
+    );
+    return (rows[0]?.progress as TrainingProgress | null | undefined) ?? null;
+  }
 
   constructor(
     private readonly pool: pg.Pool,
@@ -63,15 +106,16 @@ export class PgLeases implements TrainingLeases {
   async renew(project: string, version: string): Promise<boolean> {
     const { rowCount } = await typedFailure(() =>
       this.pool.query(
-        `UPDATE training_leases SET expires_at = now() + make_interval(secs => $4::double precision / 1000)
+        `UPDATE training_leases SET expires_at = now() + make_interval(secs => $4::double precision / 1000), progress = COALESCE($5::jsonb, progress)
          WHERE project = $1 AND version = $2 AND holder = $3`,
-        [project, Number(version), this.holder, this.leaseMs],
+        [project, Number(version), this.holder, this.leaseMs, progressJson(this.reported.get(key(project, version)))],
       ),
     );
     return rowCount === 1;
   }
 
   async release(project: string, version: string): Promise<void> {
+    this.reported.delete(key(project, version));
     await typedFailure(() =>
       this.pool.query('DELETE FROM training_leases WHERE project = $1 AND version = $2 AND holder = $3', [project, Number(version), this.holder]),
     );

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TrainingLeases } from './training-leases';
+import type { TrainingLeases, TrainingProgress } from './training-leases';
 
 /**
  * Runs trainings under their leases: claims one before the engine starts on it, renews the lease
@@ -20,9 +20,13 @@ export class TrainingRuns {
   /**
    * Runs `train` if this replica holds (or gets) the training's lease. `lost()` turns true when
    * the lease could not be renewed and another replica may have taken the training over: its
-   * result must then not be written.
+   * result must then not be written. `report` tells the lease how far the engine has got.
    */
-  async run(project: string, version: string, train: (lost: () => boolean) => Promise<void>): Promise<void> {
+  async run(
+    project: string,
+    version: string,
+    train: (lost: () => boolean, report: (p: Omit<TrainingProgress, 'startedAt'>) => void) => Promise<void>,
+  ): Promise<void> {
     const key = `${project}/${version}`;
     if (this.running.has(key)) return;
     this.running.add(key);
@@ -46,7 +50,11 @@ export class TrainingRuns {
         );
         renewal.unref();
       }
-      await train(() => lost);
+      const startedAt = new Date().toISOString();
+      const report = (p: Omit<TrainingProgress, 'startedAt'>) =>
+        this.leases.report(project, version, { stage: p.stage, done: p.done, total: p.total, startedAt });
+      report({ stage: 'starting', done: 0, total: 0 });
+      await train(() => lost, report);
     } finally {
       if (renewal) clearInterval(renewal);
       this.running.delete(key);
@@ -67,6 +75,11 @@ export class TrainingRuns {
       Math.max(100, Math.floor(this.leaseMs / 2)),
     );
     this.scan.unref();
+  }
+
+  /** How far a training has got, here or on the replica that runs it; null while it waits for one. */
+  progress(project: string, version: string): Promise<TrainingProgress | null> {
+    return this.leases.progress(project, version);
   }
 
   stop(): void {

@@ -36,13 +36,19 @@ async function gql(query: string, variables: Record<string, unknown> = {}, heade
   return { status: res.status, body: (await res.json()) as any };
 }
 
-const MODEL = `query M($p: String!, $v: String!) { model(projectName: $p, version: $v) { version status statusMessage description type performance { f1Score } } }`;
+const MODEL = `query M($p: String!, $v: String!) {
+  model(projectName: $p, version: $v) { version status statusMessage description type performance { f1Score } training { stage done total startedAt } }
+}`;
+
+/** Every `training` progress seen while polling, for the test that watches one training. */
+const progressSeen: { stage: string; done: number; total: number; startedAt: string | null }[] = [];
 
 async function waitFor(project: string, version: string, statuses: string[]) {
-  for (let i = 0; i < 1200; i++) {
+  for (let i = 0; i < 2400; i++) {
     const m = (await gql(MODEL, { p: project, v: version })).body.data.model;
+    if (m.training) progressSeen.push(m.training);
     if (statuses.includes(m.status)) return m;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`model ${project}/${version} never reached ${statuses}`);
 }
@@ -95,8 +101,17 @@ test('create a project and a dataset from uploads, train, detect (which starts t
 
   const trained = await gql(`mutation { trainModel(input: { projectName: "widgets", description: "gql-1" }) { version status description } }`);
   expect(trained.body.data.trainModel).toEqual({ version: '1', status: 'TRAINING', description: 'gql-1' });
+  progressSeen.length = 0;
   const done = await waitFor('widgets', '1', ['TRAINED', 'TRAINING_FAILED']);
-  expect(done).toMatchObject({ status: 'TRAINED', statusMessage: 'Training completed successfully.', type: 'CLASSIFICATION' });
+  expect(done).toMatchObject({ status: 'TRAINED', statusMessage: 'Training completed successfully.', type: 'CLASSIFICATION', training: null });
+  // While it trained, the model said how far it had got: engine stages with counts, since a start time.
+  const working = progressSeen.filter((p) => p.stage !== 'waiting' && p.stage !== 'starting');
+  expect(working.length).toBeGreaterThan(0);
+  for (const p of working) {
+    expect(p.done).toBeLessThanOrEqual(p.total || p.done);
+    expect(Date.parse(p.startedAt!)).toBeLessThanOrEqual(Date.now());
+  }
+  expect(working.some((p) => /features|calibration|coreset/.test(p.stage))).toBe(true);
 
   // The protocol sees the same model (anonymous mode: no keys in this gateway).
   const lfv = client(gw.url, { accessKeyId: 'ANY', secretAccessKey: 'any' });

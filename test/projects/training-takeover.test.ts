@@ -6,6 +6,7 @@ import { CreateModelCommand, CreateProjectCommand, DescribeModelCommand } from '
 import pg from 'pg';
 import S3rver from 's3rver';
 import { freshDatabase } from '../helpers/postgres';
+import { eventually } from '../helpers/eventually';
 import { spawnGateway, startGateway, type Running } from '../gateway/helpers';
 import { client, createTrainDataset, LFV_ACCESS_KEYS, waitForStatus, writeS3Dataset } from '../compat/helpers';
 
@@ -69,6 +70,22 @@ test('after SIGKILL mid-training, the other replica finishes the training once t
   while ((await leases()).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   const [aHolder] = await leases();
   expect(aHolder).toBeDefined();
+  // B shows A's progress: A writes it into its lease with each renewal (a third of a lease).
+  const seenOnB = await eventually(
+    async () => {
+      const res = await fetch(`${b!.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ model(projectName: "parts", version: "1") { status training { stage done total startedAt } } }' }),
+      });
+      return ((await res.json()) as any).data.model;
+    },
+    (m) => m.training && m.training.stage !== 'waiting',
+    5_000,
+    50,
+  );
+  expect(seenOnB).toMatchObject({ status: 'TRAINING', training: { startedAt: expect.any(String) } });
+  expect(seenOnB.training.stage).not.toBe('waiting');
   // ...and dies without a word.
   const dead = new Promise((r) => child!.on('exit', r));
   child.kill('SIGKILL');

@@ -209,6 +209,8 @@ export type Model = {
   status: ModelStatus;
   /** Why the status is what it is, e.g. the reason a training failed. */
   statusMessage: Maybe<Scalars['String']['output']>;
+  /** Where the training stands while `status` is TRAINING; null otherwise, and where the backend does not say. */
+  training: Maybe<TrainingProgress>;
   /** Null where the backend does not say (Lookout for Vision's API does not). */
   type: Maybe<ModelType>;
   /** A concrete version: "1", "2", ... */
@@ -440,6 +442,23 @@ export type TrainModelInput = {
   projectName: Scalars['String']['input'];
 };
 
+/** How far a training has got. Poll it (or `status`) while a model trains. */
+export type TrainingProgress = {
+  __typename?: 'TrainingProgress';
+  /** Items of this stage done so far (0 where the stage does not count). */
+  done: Scalars['Int']['output'];
+  /**
+   * The engine's current stage: `waiting` (for the engine, or for a replica to take it), `starting`,
+   * `features: normal images`, `coreset`, `orientation: ...`, `calibration`, `storing the model`, and
+   * the other stages `lookout-engine train` prints.
+   */
+  stage: Scalars['String']['output'];
+  /** When the engine took the training; null while it waits. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Items this stage has in all (0 where the stage does not count). */
+  total: Scalars['Int']['output'];
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -576,6 +595,7 @@ export type ResolversTypes = ResolversObject<{
   Project: ResolverTypeWrapper<ProjectParent>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TrainModelInput: TrainModelInput;
+  TrainingProgress: ResolverTypeWrapper<TrainingProgress>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
 }>;
 
@@ -610,6 +630,7 @@ export type ResolversParentTypes = ResolversObject<{
   Project: ProjectParent;
   Query: Record<PropertyKey, never>;
   TrainModelInput: TrainModelInput;
+  TrainingProgress: TrainingProgress;
   Upload: Scalars['Upload']['output'];
 }>;
 
@@ -703,6 +724,7 @@ export type ModelResolvers<ContextType = GraphQLContext, ParentType extends Reso
   projectName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ModelStatus'], ParentType, ContextType>;
   statusMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  training?: Resolver<Maybe<ResolversTypes['TrainingProgress']>, ParentType, ContextType>;
   type?: Resolver<Maybe<ResolversTypes['ModelType']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
@@ -762,6 +784,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   projects?: Resolver<Array<ResolversTypes['Project']>, ParentType, ContextType>;
 }>;
 
+export type TrainingProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrainingProgress'] = ResolversParentTypes['TrainingProgress']> = ResolversObject<{
+  done?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stage?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Upload'], any> {
   name: 'Upload';
 }
@@ -785,6 +814,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   PixelAnomaly?: PixelAnomalyResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  TrainingProgress?: TrainingProgressResolvers<ContextType>;
   Upload?: GraphQLScalarType;
 }>;
 

@@ -55,6 +55,12 @@ export const Model: ModelResolvers = {
     if (!mayOnProject(ctx.principal, 'read', ref.projectName)) return null;
     return ctx.models.load(modelKey(ref.projectName, ref.version));
   },
+  async training(m, _a, ctx) {
+    const lifecycle = ctx.services.projects?.models;
+    if (m.status !== 'TRAINING' || !lifecycle) return null;
+    const p = await lifecycle.trainingProgress(m.projectName, m.version);
+    return p ? { ...p, startedAt: new Date(p.startedAt) } : { stage: 'waiting', done: 0, total: 0, startedAt: null };
+  },
 };
 
 export const Project: ProjectResolvers = {
