@@ -7,6 +7,8 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json codegen.ts ./
 COPY schema ./schema
 COPY src ./src
+COPY web ./web
+COPY scripts ./scripts
 RUN npm run build
 
 FROM node:20-bookworm-slim

@@ -1,7 +1,9 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * Resolver types generated from the SDL in schema/ (the contract). The output is committed and
+ * Generated from the SDL in schema/ (the contract): the server's resolver types, and the web
+ * page's typed operations (web/src/operations/*.graphql, through the client preset, as typed
+ * document strings: the page needs no GraphQL library at run time). The output is committed and
  * never edited by hand; `npm run codegen:check` (part of `npm test`) fails when it is stale.
  */
 const config: CodegenConfig = {
@@ -32,6 +34,17 @@ const config: CodegenConfig = {
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+      },
+    },
+    'web/src/gql/': {
+      documents: 'web/src/operations/*.graphql',
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        documentMode: 'string',
+        enumsAsTypes: true,
+        useTypeImports: true,
+        scalars: { Upload: 'File', DateTime: 'string' },
       },
     },
   },

@@ -53,7 +53,7 @@ const foundationMessage = 'The foundation is used by every layer and uses none (
 const everyLayer = [...LAYERS.flat(), ...ENTRY_POINTS];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'src/graphql/__generated__/**', 'coverage/**', '.data/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'src/graphql/__generated__/**', 'web/src/gql/**', 'coverage/**', '.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -134,6 +134,8 @@ const schema = z
     REQUEST_TIMEOUT_MS: int(120_000, 1_000, 3_600_000),
     /** Detector backend: the embedded engine, or a Lookout for Vision endpoint through the AWS SDK. */
     BACKEND: z.enum(['local', 'lookoutvision']).default('local'),
+    /** The web page at / (drop images, see verdicts and overlays, manage models). */
+    WEB_PAGE: z.stringbool().default(true),
     /** Train and serve the demo model at start-up (local backend). */
     DEMO_MODEL: z.stringbool().default(true),
     /** Redis for the result cache and cross-replica single-flight; unset: in-process memory. */

@@ -17,6 +17,7 @@ import { sendErrorCode } from './http/respond';
 import { maskRoute } from './http/mask-route';
 import { uploadRoute } from './http/upload-route';
 import { pictureRoute } from './http/picture-route';
+import { webPage } from './http/web-page';
 
 export interface Gateway {
   apollo: ApolloServer<GraphQLContext>;
@@ -35,7 +36,7 @@ const PICTURE_PATH = /^\/pictures\/([A-Za-z0-9_-]{1,64})\/(heatmap\.png|overlay\
 const MASK_PATH = /^\/masks\/([A-Za-z0-9_-]{1,64})\/([^/]{1,300})\.png$/;
 
 /**
- * One HTTP server, several entrances: /graphql (CSRF check -> upload limits -> Apollo),
+ * One HTTP server, several entrances: the web page at /, /graphql (CSRF check -> upload limits -> Apollo),
  * /2020-11-20/ (the Lookout for Vision protocol), /uploads (out-of-band image uploads, signed
  * PUT URLs), /masks and /pictures (signed URLs of masks, heat maps and overlays), /metrics (Prometheus), /healthz and
  * /readyz, and GraphiQL's assets.
@@ -63,6 +64,7 @@ export async function createGateway(services: Services & { close(): Promise<void
   const pictures = pictureRoute(services.signer, services.detections);
   const compat = compatHandler(services);
   const uploads = uploadRoute(services);
+  const page = config.WEB_PAGE ? webPage(config.PUBLIC_BASE_URL) : null;
   announceEndpoint(endpointMode(services), log);
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -85,6 +87,7 @@ export async function createGateway(services: Services & { close(): Promise<void
       if (upload) return uploads(req, res, upload[1], url.searchParams, reqLog);
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return sendErrorCode(res, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here.`, { allow: 'GET, HEAD' });
+      if (page?.(path, req.method ?? 'GET', res)) return;
       if (path === '/healthz') return healthz(res);
       if (path === '/readyz') return readyz(services, req, res);
       if (path === '/metrics') return serveMetrics(services, req, res);

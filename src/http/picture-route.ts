@@ -40,6 +40,8 @@ export function pictureRoute(signer: MaskSigner, detections: DetectionService) {
       'content-length': body.length,
       'cache-control': `private, max-age=${maxAge}`,
       'x-content-type-options': 'nosniff',
+      // The URL is the credential; a page on another origin may draw the picture on a canvas.
+      'access-control-allow-origin': '*',
     });
     res.end(body);
   };
