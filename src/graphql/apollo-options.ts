@@ -35,7 +35,7 @@ export function apolloOptions(config: Config, log: Logger, plugins: ApolloServer
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
-      schemaAccess,
+      schemaAccess(config.GRAPHIQL),
       errorStatusPlugin,
       ...plugins,
     ],

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GRAPHIQL_TABS } from './graphiql-examples';
 
 /**
  * GraphiQL served entirely from installed packages. Apollo's default landing page loads its
@@ -32,6 +33,9 @@ export function serveGraphiqlAsset(name: string, res: ServerResponse): boolean {
   return true;
 }
 
+// Inline script and data, escaped for a <script> element: `</script>` cannot end it early.
+const json = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
 function page(endpoint: string): string {
   const a = GRAPHIQL_ASSETS_PATH;
   return `<!doctype html>
@@ -41,17 +45,38 @@ function page(endpoint: string): string {
 <title>lookout-gateway · GraphiQL</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${a}/graphiql.min.css">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+<style>
+  html, body { height: 100%; margin: 0; }
+  body { display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
+  #bar { display: flex; gap: 12px; align-items: center; padding: 6px 12px; font-size: 13px; border-bottom: 1px solid #d8dde4; }
+  #bar form { margin-left: auto; display: flex; gap: 6px; }
+  #graphiql { flex: 1; min-height: 0; }
+</style>
 </head>
 <body>
+<div id="bar">
+  <strong>lookout-gateway</strong>
+  <span>GraphiQL cannot attach files: try images on the <a href="/">web page</a>, or see the out-of-band tabs.</span>
+  <form id="key"><input type="password" name="key" placeholder="API key (kept for this tab)" autocomplete="off"><button>Use</button></form>
+</div>
 <div id="graphiql">Loading GraphiQL…</div>
 <script src="${a}/react.production.min.js"></script>
 <script src="${a}/react-dom.production.min.js"></script>
 <script src="${a}/graphiql.min.js"></script>
 <script>
-  const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)}, headers: { 'apollo-require-preflight': 'true' } });
-  const defaultQuery = '# Models this gateway serves.\\n{\\n  projects {\\n    name\\n    models { version status type performance { f1Score precision recall } }\\n  }\\n}\\n';
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, { fetcher, defaultQuery }));
+  // The same session key the web page keeps: a person who entered it there is known here too.
+  const KEY = 'lookout-gateway.api-key';
+  document.getElementById('key').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = e.target.key.value.trim();
+    if (value) sessionStorage.setItem(KEY, value); else sessionStorage.removeItem(KEY);
+    location.reload();
+  });
+  const key = sessionStorage.getItem(KEY);
+  const headers = Object.assign({ 'apollo-require-preflight': 'true' }, key ? { 'x-api-key': key } : {});
+  const fetcher = GraphiQL.createFetcher({ url: ${json(endpoint)}, headers });
+  const defaultTabs = ${json(GRAPHIQL_TABS)};
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, { fetcher, defaultTabs, defaultEditorToolsVisibility: true }));
 </script>
 </body>
 </html>`;
