@@ -227,7 +227,7 @@ const schema = z
     GRAPHQL_MAX_TOKENS: int(2_000, 100, 1_000_000),
     GRAPHQL_MAX_DEPTH: int(12, 2, 100),
     GRAPHQL_MAX_ALIASES: int(32, 0, 10_000),
-    GRAPHQL_MAX_COST: int(5_000, 100, 10_000_000),
+    GRAPHQL_MAX_COST: int(25_000, 100, 10_000_000),
     /** GraphQL API keys (`x-api-key`), and JWTs verified against a JWKS (`authorization: Bearer`). */
     API_KEYS: apiKeys,
     JWKS_URL: z.url().optional(),

@@ -64,6 +64,8 @@ export function notRunning(model: ModelInfo): AppError {
 const detKey = (id: string) => `det:${id}`;
 const maskKey = (id: string) => `mask:${id}`;
 const previewKey = (id: string) => `preview:${id}`;
+/** A recent-list member: the time, zero-padded so members sort as times do, then the id. */
+const recentMember = (d: StoredDetection) => `${String(Date.parse(d.createdAt)).padStart(15, '0')}:${d.id}`;
 
 /**
  * One detection's path: resolve the model to a concrete version, look in the cache, make at
@@ -127,6 +129,27 @@ export class DetectionService {
     return this.cache.get(maskKey(id));
   }
 
+  /**
+   * A project's detections still cached, newest first: `count` of them made before the cursor
+   * `before` (a member, as the last call's `next`). Results evicted since are left out.
+   */
+  async recent(
+    projectName: string,
+    before: string | null,
+    count: number,
+  ): Promise<{ items: { member: string; detection: StoredDetection }[]; total: number; more: boolean; last: string | null }> {
+    const { members, total } = await this.cache.recent(projectName, before, count + 1);
+    const page = members.slice(0, count);
+    const found = await Promise.all(page.map(async (member) => ({ member, detection: await this.get(member.slice(member.indexOf(':') + 1)) })));
+    return {
+      items: found.filter((f): f is { member: string; detection: StoredDetection } => f.detection !== null),
+      total,
+      more: members.length > count,
+      // The page's last member, found or evicted: the next page starts after it either way.
+      last: page.at(-1) ?? null,
+    };
+  }
+
   /** The JPEG overlays are drawn on (null once evicted, or for results kept before previews were). */
   preview(id: string): Promise<Buffer | null> {
     return this.cache.get(previewKey(id));
@@ -183,6 +206,7 @@ export class DetectionService {
     if (r.mask) await this.cache.set(maskKey(id), r.mask.png, this.options.ttlSeconds);
     if (preview) await this.cache.set(previewKey(id), preview.jpeg, this.options.ttlSeconds);
     await this.cache.set(detKey(id), Buffer.from(JSON.stringify(detection)), this.options.ttlSeconds);
+    await this.cache.addRecent(model.projectName, recentMember(detection), this.options.ttlSeconds);
     return detection;
   }
 }

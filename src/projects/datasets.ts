@@ -68,6 +68,12 @@ export function imageStats(entries: DatasetEntryRecord[]): { total: number; labe
   return stats;
 }
 
+/** One entry as a client reads it: its image, its label, when it arrived. */
+export function describeEntry(e: DatasetEntryRecord): { sourceRef: string; label: Label | null; createdAt: number; line: string } {
+  const { sourceRef, label } = readRow(e.line, 'entry');
+  return { sourceRef, label, createdAt: e.createdAt, line: e.line };
+}
+
 export interface EntryFilter {
   labeled?: boolean;
   anomalyClass?: Label;

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { execute, GatewayError, setApiKey } from './api';
 import { DetectImageDocument, ProjectsDocument, type ProjectsQuery } from './gql/graphql';
 import { DropZone } from './DropZone';
+import { EarlierDetections } from './EarlierDetections';
 import { KeyPrompt } from './KeyPrompt';
 import { ModelPanel } from './ModelPanel';
 import { ResultCard, type ImageResult } from './ResultCard';
@@ -48,7 +49,8 @@ export function App() {
   }, [load]);
 
   const project = projects?.find((p) => p.name === projectName) ?? null;
-  const moving = project?.models.some((m) => MOVING.has(m.status)) ?? false;
+  const models = project?.modelConnection.edges.map((e) => e.node) ?? [];
+  const moving = models.some((m) => MOVING.has(m.status));
   useEffect(() => {
     if (!moving) return;
     const timer = setInterval(() => void load(), 2000);
@@ -144,7 +146,7 @@ export function App() {
                 ))}
               </select>
             </label>
-            {project ? <ModelPanel models={project.models} selected={version} onSelect={setVersion} onChanged={load} /> : <p>No projects yet.</p>}
+            {project ? <ModelPanel models={models} selected={version} onSelect={setVersion} onChanged={load} /> : <p>No projects yet.</p>}
           </aside>
           <section className="work">
             <DropZone disabled={!project} onFiles={detect} />
@@ -155,6 +157,7 @@ export function App() {
                 <ResultCard key={r.key} item={r} />
               ))}
             </div>
+            {project ? <EarlierDetections projectName={project.name} refresh={results.filter((r) => r.state !== 'pending').length} /> : null}
           </section>
         </main>
       ) : null}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
-import type { ResultCache } from './result-cache';
+import { RECENT_CAP, type ResultCache } from './result-cache';
 
 /**
  * Redis through ioredis, set up so that an outage costs each request at most one command
@@ -77,6 +77,30 @@ export class RedisCache implements ResultCache {
         `${this.prefix}lock:${key}`,
         this.owner,
       );
+    });
+  }
+
+  async addRecent(project: string, member: string, ttlSeconds: number): Promise<void> {
+    const key = `${this.prefix}recent:${project}`;
+    // All scores are 0, so the set orders by member: `<time>:<id>`, which is time order.
+    await this.attempt('addRecent', undefined, async () => {
+      await this.client
+        .multi()
+        .zadd(key, 0, member)
+        .zremrangebyrank(key, 0, -RECENT_CAP - 1)
+        .expire(key, ttlSeconds)
+        .exec();
+    });
+  }
+
+  recent(project: string, before: string | null, count: number): Promise<{ members: string[]; total: number }> {
+    const key = `${this.prefix}recent:${project}`;
+    return this.attempt('recent', { members: [], total: 0 }, async () => {
+      const [members, total] = await Promise.all([
+        this.client.zrevrangebylex(key, before === null ? '+' : `(${before}`, '-', 'LIMIT', 0, count),
+        this.client.zcard(key),
+      ]);
+      return { members, total };
     });
   }
 

@@ -23,34 +23,46 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Images to add to a dataset. */
 export type AddDatasetImagesInput = {
+  /** Images of parts with a defect. */
   anomalyImages?: InputMaybe<Array<Scalars['Upload']['input']>>;
+  /** Images of good parts. */
   normalImages?: InputMaybe<Array<Scalars['Upload']['input']>>;
+  /** The project's name. */
   projectName: Scalars['String']['input'];
+  /** Which of the project's datasets. */
   type?: DatasetType;
 };
 
+/** One anomaly type a segmentation model found (or `background`). */
 export type Anomaly = {
   __typename?: 'Anomaly';
   /** This type alone in its colour on white; null for `background`. */
   mask: Maybe<Mask>;
   /** `background`, or an anomaly type from the training manifest's colour map. */
   name: Scalars['String']['output'];
+  /** How much of the image it covers, and its colour in the masks. */
   pixelAnomaly: PixelAnomaly;
 };
 
+/** An anomaly type a segmentation model can name, with its colour in masks. */
 export type AnomalyType = {
   __typename?: 'AnomalyType';
+  /** `#RRGGBB`. */
   color: Scalars['String']['output'];
+  /** The type's name, from the training manifest. */
   name: Scalars['String']['output'];
 };
 
 /** One item of a batch: the result, or the error of that image alone. */
 export type BatchItem = {
   __typename?: 'BatchItem';
+  /** Why this image could not be judged. */
   error: Maybe<ItemError>;
   /** Position of the image in the request. */
   index: Scalars['Int']['output'];
+  /** The result, when this image could be judged. */
   result: Maybe<DetectionResult>;
 };
 
@@ -60,14 +72,21 @@ export type BatchItem = {
  * resolved through S3_BUCKETS). Give one kind, or none for an empty dataset.
  */
 export type CreateDatasetInput = {
+  /** Images of parts with a defect. */
   anomalyImages?: InputMaybe<Array<Scalars['Upload']['input']>>;
+  /** A Ground Truth manifest file (JSON Lines), as Lookout for Vision took it. */
   manifest?: InputMaybe<Scalars['Upload']['input']>;
+  /** A Ground Truth manifest in a bucket: `s3://bucket/key`. */
   manifestUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Images of good parts. */
   normalImages?: InputMaybe<Array<Scalars['Upload']['input']>>;
+  /** The project's name. */
   projectName: Scalars['String']['input'];
+  /** Which of the project's datasets. */
   type?: DatasetType;
 };
 
+/** An image about to be sent out of band. */
 export type CreateImageUploadInput = {
   /** The image's exact size in bytes (at most MAX_UPLOAD_BYTES). The PUT must carry exactly this many. */
   byteLength: Scalars['Int']['input'];
@@ -94,36 +113,137 @@ export type CreateImageUploadPayload = {
   uploadUrl: Scalars['String']['output'];
 };
 
+/** A project to create. */
+export type CreateProjectInput = {
+  /** 1 to 255 letters, digits, `-` and `_`, starting with a letter or digit. */
+  name: Scalars['String']['input'];
+};
+
+/** A project's train or test dataset (embedded engine). */
 export type Dataset = {
   __typename?: 'Dataset';
+  /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Its images, in the order they arrived. */
+  entries: DatasetEntryConnection;
+  /** How many images it has, and of which kind. */
   imageStats: ImageStats;
+  /** The project it belongs to. */
   projectName: Scalars['String']['output'];
-  /** CREATE_COMPLETE or UPDATE_COMPLETE, as Lookout for Vision reported it. */
-  status: Scalars['String']['output'];
+  /** Its state, as Lookout for Vision reported it. */
+  status: DatasetStatus;
+  /** Why the status is what it is. */
   statusMessage: Maybe<Scalars['String']['output']>;
+  /** Which of the project's datasets it is. */
   type: DatasetType;
+  /** When it last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+
+/** A project's train or test dataset (embedded engine). */
+export type DatasetEntriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  label?: InputMaybe<ImageLabel>;
+};
+
+/** One image of a dataset, as a line of its Ground Truth manifest. */
+export type DatasetEntry = {
+  __typename?: 'DatasetEntry';
+  /** When it was added (a relabelled image keeps its first time). */
+  createdAt: Scalars['DateTime']['output'];
+  /** What the image shows; null for an unlabelled one. */
+  label: Maybe<ImageLabel>;
+  /** The manifest line itself (JSON), as ListDatasetEntries returned it. */
+  manifestLine: Scalars['String']['output'];
+  /** The image: `s3://bucket/key`, or a path the gateway stored it at. */
+  sourceRef: Scalars['String']['output'];
+};
+
+/** A page of dataset entries. */
+export type DatasetEntryConnection = {
+  __typename?: 'DatasetEntryConnection';
+  /** The entries of this page, with their cursors. */
+  edges: Array<DatasetEntryEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many entries the whole list has (with the label filter applied). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One dataset entry and its cursor. */
+export type DatasetEntryEdge = {
+  __typename?: 'DatasetEntryEdge';
+  /** Pass as `after` to continue after this entry. */
+  cursor: Scalars['String']['output'];
+  /** The entry. */
+  node: DatasetEntry;
+};
+
+/** A dataset's state, with Lookout for Vision's names. */
+export type DatasetStatus =
+  /** Created and ready to train from. */
+  | 'CREATE_COMPLETE'
+  /** Could not be created; `statusMessage` says why. */
+  | 'CREATE_FAILED'
+  /** Being created. */
+  | 'CREATE_IN_PROGRESS'
+  /** Deleted. */
+  | 'DELETE_COMPLETE'
+  /** Could not be deleted. */
+  | 'DELETE_FAILED'
+  /** Being deleted. */
+  | 'DELETE_IN_PROGRESS'
+  /** Updated and ready to train from. */
+  | 'UPDATE_COMPLETE'
+  /** An update failed and was rolled back. */
+  | 'UPDATE_FAILED_ROLLBACK_COMPLETE'
+  /** An update failed and is being rolled back. */
+  | 'UPDATE_FAILED_ROLLBACK_IN_PROGRESS'
+  /** Being updated. */
+  | 'UPDATE_IN_PROGRESS';
+
+/** Which of a project's two datasets. */
 export type DatasetType =
+  /** Images held back to measure a model. */
   | 'TEST'
+  /** The images a model learns from (and, without a test dataset, is also tested on). */
   | 'TRAIN';
 
+/** A dataset to delete. */
+export type DeleteDatasetInput = {
+  /** The project's name. */
+  projectName: Scalars['String']['input'];
+  /** Which of its datasets. */
+  type: DatasetType;
+};
+
+/** A project to delete. */
+export type DeleteProjectInput = {
+  /** The project's name. */
+  name: Scalars['String']['input'];
+};
+
+/** Several images and the model to judge them. */
 export type DetectAnomaliesBatchInput = {
   /** The images as multipart uploads. Give this or `uploadIds`. */
   images?: InputMaybe<Array<Scalars['Upload']['input']>>;
+  /** A model version, or `latest` for the highest trained version. */
   modelVersion?: InputMaybe<Scalars['String']['input']>;
+  /** The project whose model judges the images. */
   projectName: Scalars['String']['input'];
   /** Uploads made with `createImageUpload` whose bytes were PUT. Give this or `images`. */
   uploadIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
+/** One image and the model to judge it. */
 export type DetectAnomaliesInput = {
   /** The image as a multipart upload. Give this or `uploadId`. */
   image?: InputMaybe<Scalars['Upload']['input']>;
   /** A model version, or `latest` for the highest trained version. */
   modelVersion?: InputMaybe<Scalars['String']['input']>;
+  /** The project whose model judges the image. */
   projectName: Scalars['String']['input'];
   /** An upload made with `createImageUpload` whose bytes were PUT. Give this or `image`. */
   uploadId?: InputMaybe<Scalars['ID']['input']>;
@@ -149,7 +269,9 @@ export type DetectionResult = {
   heatMap: Maybe<Mask>;
   /** Stable for the same image and resolved model: sha256 of the image, backend, project and version. */
   id: Scalars['ID']['output'];
+  /** The sha256 of the image's bytes, hex. */
   imageSha256: Scalars['String']['output'];
+  /** The verdict. */
   isAnomalous: Scalars['Boolean']['output'];
   /** The model that answered: a concrete version, never `latest`. */
   model: Model;
@@ -159,45 +281,183 @@ export type DetectionResult = {
    * anomalous. Null once its picture has left the cache.
    */
   overlay: Maybe<Mask>;
+  /** Where the image came from. */
   source: DetectionSource;
 };
 
+/** A page of detection results. */
+export type DetectionResultConnection = {
+  __typename?: 'DetectionResultConnection';
+  /** The results of this page, with their cursors. */
+  edges: Array<DetectionResultEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many results the whole list has. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One detection result and its cursor. */
+export type DetectionResultEdge = {
+  __typename?: 'DetectionResultEdge';
+  /** Pass as `after` to continue after this result. */
+  cursor: Scalars['String']['output'];
+  /** When the detection was made. */
+  detectedAt: Scalars['DateTime']['output'];
+  /** The result. */
+  node: DetectionResult;
+};
+
+/** Where a detection's image came from. */
 export type DetectionSource = {
   __typename?: 'DetectionSource';
   /** `direct` for an image sent in the request, as Lookout for Vision reported. */
   type: Scalars['String']['output'];
 };
 
+/**
+ * Every code a client can see, in `extensions.code` of GraphQL errors, in `ItemError.code`, and in
+ * the error bodies of the gateway's other routes; each comes with its HTTP status. GraphQL's own
+ * codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT for variables) come from
+ * Apollo Server.
+ */
+export type ErrorCode =
+  /** HTTP 499. The request was cancelled. */
+  | 'ABORTED'
+  /** HTTP 503. The model storage cannot be reached; retry shortly. */
+  | 'ARTIFACTS_UNAVAILABLE'
+  /** HTTP 400. The request is malformed. */
+  | 'BAD_REQUEST'
+  /** HTTP 400. The request is invalid. */
+  | 'BAD_USER_INPUT'
+  /** HTTP 400. The dataset or manifest could not be read. */
+  | 'DATASET_INVALID'
+  /** HTTP 404. No such dataset. */
+  | 'DATASET_NOT_FOUND'
+  /** HTTP 403. The Lookout for Vision endpoint is off. */
+  | 'ENDPOINT_DISABLED'
+  /** HTTP 403. Access denied. */
+  | 'FORBIDDEN'
+  /** HTTP 409. The client token was used before with other parameters. */
+  | 'IDEMPOTENCY_CONFLICT'
+  /** HTTP 400. The image size is outside the accepted range. */
+  | 'IMAGE_DIMENSIONS_OUT_OF_RANGE'
+  /** HTTP 413. The image has more pixels than the accepted maximum. */
+  | 'IMAGE_TOO_MANY_PIXELS'
+  /** HTTP 500. Unexpected error. */
+  | 'INTERNAL_SERVER_ERROR'
+  /** HTTP 400. The file is not a readable PNG or JPEG image. */
+  | 'INVALID_IMAGE'
+  /** HTTP 403. The request signature we calculated does not match the signature you provided. */
+  | 'INVALID_SIGNATURE'
+  /** HTTP 400. An anomaly mask could not be read. */
+  | 'MASK_INVALID'
+  /** HTTP 405. This method is not allowed here. */
+  | 'METHOD_NOT_ALLOWED'
+  /** HTTP 403. Missing Authentication Token */
+  | 'MISSING_AUTHENTICATION'
+  /** HTTP 500. The model files are damaged. */
+  | 'MODEL_CORRUPT'
+  /** HTTP 500. The model was made by an incompatible engine. */
+  | 'MODEL_INCOMPATIBLE'
+  /** HTTP 404. No such model. */
+  | 'MODEL_NOT_FOUND'
+  /** HTTP 409. The model is not running. */
+  | 'MODEL_NOT_RUNNING'
+  /** HTTP 404. Nothing is here. */
+  | 'NOT_FOUND'
+  /** HTTP 501. This gateway does not offer that. */
+  | 'NOT_SUPPORTED'
+  /** HTTP 413. The upload is larger than the accepted maximum. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** HTTP 404. No such project. */
+  | 'PROJECT_NOT_FOUND'
+  /** HTTP 429. The detector is busy; retry shortly. */
+  | 'QUEUE_FULL'
+  /** HTTP 402. A quota would be exceeded. */
+  | 'QUOTA_EXCEEDED'
+  /** HTTP 408. The request arrived too slowly. */
+  | 'REQUEST_TOO_SLOW'
+  /** HTTP 409. The resource is in a state that does not allow this. */
+  | 'RESOURCE_CONFLICT'
+  /** HTTP 503. The gateway cannot reach its database; retry shortly. */
+  | 'STATE_UNAVAILABLE'
+  /** HTTP 507. The gateway cannot write: its storage is full. */
+  | 'STORAGE_FULL'
+  /** HTTP 429. Too many requests; retry shortly. */
+  | 'THROTTLED'
+  /** HTTP 422. Training failed. */
+  | 'TRAINING_FAILED'
+  /** HTTP 401. A valid credential is required. */
+  | 'UNAUTHENTICATED'
+  /** HTTP 403. The security token included in the request is invalid. */
+  | 'UNKNOWN_ACCESS_KEY'
+  /** HTTP 404. No operation answers this method and path. */
+  | 'UNKNOWN_OPERATION'
+  /** HTTP 415. Only PNG and JPEG images are accepted. */
+  | 'UNSUPPORTED_IMAGE_FORMAT'
+  /** HTTP 503. Pending uploads cannot be reached; retry shortly. */
+  | 'UPLOADS_UNAVAILABLE'
+  /** HTTP 404. No such upload. */
+  | 'UPLOAD_NOT_FOUND'
+  /** HTTP 409. The upload has no image yet. */
+  | 'UPLOAD_NOT_READY'
+  /** HTTP 409. The upload was already used. */
+  | 'UPLOAD_USED'
+  /** HTTP 502. The detector backend failed. */
+  | 'UPSTREAM_ERROR';
+
+/** What a dataset image shows. */
+export type ImageLabel =
+  /** A part with a defect. */
+  | 'ANOMALY'
+  /** A good part. */
+  | 'NORMAL';
+
+/** How many images a dataset has, and of which kind. */
 export type ImageStats = {
   __typename?: 'ImageStats';
+  /** Images labelled anomalous. */
   anomaly: Scalars['Int']['output'];
+  /** Images with a label. */
   labeled: Scalars['Int']['output'];
+  /** Images labelled normal. */
   normal: Scalars['Int']['output'];
+  /** All images. */
   total: Scalars['Int']['output'];
 };
 
+/** Why one item of a batch failed. */
 export type ItemError = {
   __typename?: 'ItemError';
   /** A stable code, as in `extensions.code` of GraphQL errors. */
-  code: Scalars['String']['output'];
+  code: ErrorCode;
+  /** What went wrong, for a person. */
   message: Scalars['String']['output'];
 };
 
 /** A picture (mask, heat map or overlay) served by the gateway through a signed URL that expires. */
 export type Mask = {
   __typename?: 'Mask';
+  /** `image/png` or `image/jpeg`. */
   contentType: Scalars['String']['output'];
+  /** When the URL stops working. */
   expiresAt: Scalars['DateTime']['output'];
+  /** Height in pixels. */
   height: Scalars['Int']['output'];
+  /** The signed URL; fetch it before `expiresAt`. 403 once expired, 404 once the result left the cache. */
   url: Scalars['String']['output'];
+  /** Width in pixels. */
   width: Scalars['Int']['output'];
 };
 
+/** One version of a project's model. */
 export type Model = {
   __typename?: 'Model';
   /** Anomaly types a segmentation model can name. */
   anomalyTypes: Array<AnomalyType>;
+  /** When its training was asked for. */
   createdAt: Maybe<Scalars['DateTime']['output']>;
+  /** What its trainer called it. */
   description: Maybe<Scalars['String']['output']>;
   /** The decision as it stands: the sensitivity and what it implies on the test images. Null until trained, or where the backend does not say. */
   operatingPoint: Maybe<OperatingPoint>;
@@ -205,7 +465,9 @@ export type Model = {
   orientation: Maybe<Orientation>;
   /** Test-set figures recorded at training, as Lookout for Vision reported them. */
   performance: Maybe<ModelPerformance>;
+  /** The project it belongs to. */
   projectName: Scalars['String']['output'];
+  /** Where it is in its life. */
   status: ModelStatus;
   /** Why the status is what it is, e.g. the reason a training failed. */
   statusMessage: Maybe<Scalars['String']['output']>;
@@ -217,31 +479,86 @@ export type Model = {
   version: Scalars['String']['output'];
 };
 
+/** A page of model versions. */
+export type ModelConnection = {
+  __typename?: 'ModelConnection';
+  /** The models of this page, with their cursors. */
+  edges: Array<ModelEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many versions the project has. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One model and its cursor. */
+export type ModelEdge = {
+  __typename?: 'ModelEdge';
+  /** Pass as `after` to continue after this model. */
+  cursor: Scalars['String']['output'];
+  /** The model. */
+  node: Model;
+};
+
+/** How a model did on its test images when it was trained. */
 export type ModelPerformance = {
   __typename?: 'ModelPerformance';
+  /** The harmonic mean of precision and recall. */
   f1Score: Maybe<Scalars['Float']['output']>;
+  /** Area under the ROC curve of image scores (threshold-free). */
   imageAuroc: Maybe<Scalars['Float']['output']>;
+  /** Area under the ROC curve of pixel scores (segmentation models). */
   pixelAuroc: Maybe<Scalars['Float']['output']>;
+  /** Of the test images flagged, the share that were anomalous. */
   precision: Maybe<Scalars['Float']['output']>;
+  /** Of the anomalous test images, the share flagged. */
   recall: Maybe<Scalars['Float']['output']>;
+  /** Anomalous images it was tested on. */
   testAnomalyImages: Scalars['Int']['output'];
+  /** Normal images it was tested on. */
   testNormalImages: Scalars['Int']['output'];
 };
 
+/** Where a model is in its life, with Lookout for Vision's names. */
 export type ModelStatus =
+  /** Being deleted. */
   | 'DELETING'
+  /** Running: detections use it. */
   | 'HOSTED'
+  /** It could not be loaded; `statusMessage` says why. */
   | 'HOSTING_FAILED'
+  /** Loading; detections wait for it. */
   | 'STARTING_HOSTING'
+  /** Unloading. */
   | 'STOPPING_HOSTING'
+  /** Trained and stopped: start it to detect with it. */
   | 'TRAINED'
+  /** Training in the background; `training` shows the stage. */
   | 'TRAINING'
+  /** The training failed; `statusMessage` says why. */
   | 'TRAINING_FAILED';
 
+/** What a model answers. */
 export type ModelType =
+  /** A verdict and a confidence for the whole image (and a heat map). */
   | 'CLASSIFICATION'
+  /** Also each anomaly type with its area and mask. */
   | 'SEGMENTATION';
 
+/** One model version. */
+export type ModelVersionInput = {
+  /** The project's name. */
+  projectName: Scalars['String']['input'];
+  /** A concrete version ("1", "2", ...). */
+  version: Scalars['String']['input'];
+};
+
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds uploaded images to a dataset (an image already there is relabelled). */
@@ -258,6 +575,7 @@ export type Mutation = {
   createImageUpload: CreateImageUploadPayload;
   /** Creates an empty project. RESOURCE_CONFLICT when the name is taken. */
   createProject: Project;
+  /** Deletes a project's train or test dataset; true when it is gone. */
   deleteDataset: Scalars['Boolean']['output'];
   /** Deletes a model that is neither training nor hosted; returns it as it was (status DELETING). `latest` is not accepted. */
   deleteModel: Model;
@@ -285,77 +603,175 @@ export type Mutation = {
   startModel: Model;
   /** Unloads a hosted model; `status` goes STOPPING_HOSTING, then TRAINED. */
   stopModel: Model;
-  /** Trains a new model version in the background; poll `model` until `status` is TRAINED or TRAINING_FAILED. */
+  /** Trains a new model version in the background; poll `model` until `status` is TRAINED or TRAINING_FAILED (`training` shows the stage). */
   trainModel: Model;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationAddDatasetImagesArgs = {
   input: AddDatasetImagesInput;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationCreateDatasetArgs = {
   input: CreateDatasetInput;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationCreateImageUploadArgs = {
   input: CreateImageUploadInput;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationCreateProjectArgs = {
-  name: Scalars['String']['input'];
+  input?: InputMaybe<CreateProjectInput>;
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationDeleteDatasetArgs = {
-  projectName: Scalars['String']['input'];
-  type: DatasetType;
+  input?: InputMaybe<DeleteDatasetInput>;
+  projectName?: InputMaybe<Scalars['String']['input']>;
+  type?: InputMaybe<DatasetType>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationDeleteModelArgs = {
-  projectName: Scalars['String']['input'];
-  version: Scalars['String']['input'];
+  input?: InputMaybe<ModelVersionInput>;
+  projectName?: InputMaybe<Scalars['String']['input']>;
+  version?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationDeleteProjectArgs = {
-  name: Scalars['String']['input'];
+  input?: InputMaybe<DeleteProjectInput>;
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationDetectAnomaliesArgs = {
   input: DetectAnomaliesInput;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationDetectAnomaliesBatchArgs = {
   input: DetectAnomaliesBatchInput;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationSetModelSensitivityArgs = {
-  projectName: Scalars['String']['input'];
-  sensitivity: Scalars['Float']['input'];
-  version: Scalars['String']['input'];
+  input?: InputMaybe<SetModelSensitivityInput>;
+  projectName?: InputMaybe<Scalars['String']['input']>;
+  sensitivity?: InputMaybe<Scalars['Float']['input']>;
+  version?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationStartModelArgs = {
-  projectName: Scalars['String']['input'];
-  version: Scalars['String']['input'];
+  input?: InputMaybe<ModelVersionInput>;
+  projectName?: InputMaybe<Scalars['String']['input']>;
+  version?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationStopModelArgs = {
-  projectName: Scalars['String']['input'];
-  version: Scalars['String']['input'];
+  input?: InputMaybe<ModelVersionInput>;
+  projectName?: InputMaybe<Scalars['String']['input']>;
+  version?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
 export type MutationTrainModelArgs = {
   input: TrainModelInput;
 };
@@ -363,8 +779,11 @@ export type MutationTrainModelArgs = {
 /** A model's decision rule and its figures on the test images at that rule. */
 export type OperatingPoint = {
   __typename?: 'OperatingPoint';
+  /** The harmonic mean of precision and recall. */
   f1Score: Maybe<Scalars['Float']['output']>;
+  /** Of the test images flagged, the share that were anomalous; null without anomalous test images. */
   precision: Maybe<Scalars['Float']['output']>;
+  /** Of the anomalous test images, the share flagged; null without anomalous test images. */
   recall: Maybe<Scalars['Float']['output']>;
   /** 0-1; 0.5 is the threshold calibrated at training, higher flags more. */
   sensitivity: Scalars['Float']['output'];
@@ -381,6 +800,20 @@ export type Orientation =
   /** Parts are always placed the same way: a rotated part is itself worth flagging. */
   | 'FIXED';
 
+/** Where a page of a connection sits in the whole list (Relay's PageInfo). */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of this page; pass it as `after` for the next page. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Whether items come before this page (true when `after` was given). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first item of this page; null for an empty page. */
+  startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/** An anomaly type's share of the image and its colour. */
 export type PixelAnomaly = {
   __typename?: 'PixelAnomaly';
   /** `#RRGGBB`. */
@@ -389,56 +822,103 @@ export type PixelAnomaly = {
   totalPercentageArea: Scalars['Float']['output'];
 };
 
+/** A project: its models and, with the embedded engine, its datasets. */
 export type Project = {
   __typename?: 'Project';
-  /** Null where the backend does not say. */
+  /** When it was created; null where the backend does not say. */
   createdAt: Maybe<Scalars['DateTime']['output']>;
-  /** Embedded engine only (empty with another backend). */
+  /** Its datasets (embedded engine only; empty with another backend). */
   datasets: Array<Dataset>;
+  /** The project's model versions, newest first. */
+  modelConnection: ModelConnection;
+  /**
+   * Every model version, newest first.
+   * @deprecated Use `modelConnection`, which pages.
+   */
   models: Array<Model>;
+  /** The project's name. */
   name: Scalars['String']['output'];
+  /**
+   * Detections made with this project's models that are still in the cache, newest first (the
+   * last 1000 per project, for as long as CACHE_TTL_SECONDS keeps them).
+   */
+  recentDetections: DetectionResultConnection;
 };
 
+
+/** A project: its models and, with the embedded engine, its datasets. */
+export type ProjectModelConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A project: its models and, with the embedded engine, its datasets. */
+export type ProjectRecentDetectionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Reads. Each needs the `read:<project>` scope (or `read:*`, or admin) for the project it touches. */
 export type Query = {
   __typename?: 'Query';
   /** A detection result still in the cache, by its id; null once it has expired or been evicted. */
   detection: Maybe<DetectionResult>;
-  /** One model. `version` may be `latest`. Null when there is no such model. */
+  /** One model, or null when there is no such model (or the caller may not read it). */
   model: Maybe<Model>;
-  /** Models of one project, newest version first. Errors with MODEL_NOT_FOUND for an unknown project. */
+  /**
+   * Models of one project, newest version first. Errors with MODEL_NOT_FOUND for an unknown project.
+   * @deprecated Use `project(name) { modelConnection }`: it answers null for an unknown project, as every read does.
+   */
   models: Array<Model>;
-  /** One project, or null. With the embedded engine it also lists its datasets. */
+  /** One project, or null when there is none by that name (or the caller may not read it). */
   project: Maybe<Project>;
-  /** Projects the detector knows, each with its models. */
+  /** Projects the caller may read, each with its models. */
   projects: Array<Project>;
 };
 
 
+/** Reads. Each needs the `read:<project>` scope (or `read:*`, or admin) for the project it touches. */
 export type QueryDetectionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Each needs the `read:<project>` scope (or `read:*`, or admin) for the project it touches. */
 export type QueryModelArgs = {
   projectName: Scalars['String']['input'];
   version?: Scalars['String']['input'];
 };
 
 
+/** Reads. Each needs the `read:<project>` scope (or `read:*`, or admin) for the project it touches. */
 export type QueryModelsArgs = {
   projectName: Scalars['String']['input'];
 };
 
 
+/** Reads. Each needs the `read:<project>` scope (or `read:*`, or admin) for the project it touches. */
 export type QueryProjectArgs = {
   name: Scalars['String']['input'];
 };
 
+/** A model and the sensitivity it should decide at. */
+export type SetModelSensitivityInput = {
+  /** The project's name. */
+  projectName: Scalars['String']['input'];
+  /** Strictly between 0 and 1; 0.5 is the threshold calibrated at training, higher flags more. */
+  sensitivity: Scalars['Float']['input'];
+  /** A concrete version. */
+  version: Scalars['String']['input'];
+};
+
+/** A training to start. */
 export type TrainModelInput = {
   /** Letters, digits, `.`, `-` and `_` (Lookout for Vision's rule), at most 500. */
   description?: InputMaybe<Scalars['String']['input']>;
   /** Whether parts lie in any orientation. AUTO asks the training normals themselves. */
   orientation?: InputMaybe<Orientation>;
+  /** The project to train a new version of, from its datasets. */
   projectName: Scalars['String']['input'];
 };
 
@@ -572,28 +1052,44 @@ export type ResolversTypes = ResolversObject<{
   CreateImageUploadInput: CreateImageUploadInput;
   CreateImageUploadPayload: ResolverTypeWrapper<CreateImageUploadPayload>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CreateProjectInput: CreateProjectInput;
   Dataset: ResolverTypeWrapper<DatasetParent>;
+  DatasetEntry: ResolverTypeWrapper<DatasetEntry>;
+  DatasetEntryConnection: ResolverTypeWrapper<DatasetEntryConnection>;
+  DatasetEntryEdge: ResolverTypeWrapper<DatasetEntryEdge>;
+  DatasetStatus: DatasetStatus;
   DatasetType: DatasetType;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteDatasetInput: DeleteDatasetInput;
+  DeleteProjectInput: DeleteProjectInput;
   DetectAnomaliesBatchInput: DetectAnomaliesBatchInput;
   DetectAnomaliesInput: DetectAnomaliesInput;
   DetectionResult: ResolverTypeWrapper<DetectionResultParent>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  DetectionResultConnection: ResolverTypeWrapper<Omit<DetectionResultConnection, 'edges'> & { edges: Array<ResolversTypes['DetectionResultEdge']> }>;
+  DetectionResultEdge: ResolverTypeWrapper<Omit<DetectionResultEdge, 'node'> & { node: ResolversTypes['DetectionResult'] }>;
   DetectionSource: ResolverTypeWrapper<DetectionSource>;
+  ErrorCode: ErrorCode;
+  ImageLabel: ImageLabel;
   ImageStats: ResolverTypeWrapper<ImageStats>;
   ItemError: ResolverTypeWrapper<ItemError>;
   Mask: ResolverTypeWrapper<MaskParent>;
   Model: ResolverTypeWrapper<ModelParent>;
+  ModelConnection: ResolverTypeWrapper<Omit<ModelConnection, 'edges'> & { edges: Array<ResolversTypes['ModelEdge']> }>;
+  ModelEdge: ResolverTypeWrapper<Omit<ModelEdge, 'node'> & { node: ResolversTypes['Model'] }>;
   ModelPerformance: ResolverTypeWrapper<ModelPerformance>;
   ModelStatus: ModelStatus;
   ModelType: ModelType;
+  ModelVersionInput: ModelVersionInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OperatingPoint: ResolverTypeWrapper<OperatingPoint>;
   Orientation: Orientation;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   PixelAnomaly: ResolverTypeWrapper<PixelAnomaly>;
   Project: ResolverTypeWrapper<ProjectParent>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SetModelSensitivityInput: SetModelSensitivityInput;
   TrainModelInput: TrainModelInput;
   TrainingProgress: ResolverTypeWrapper<TrainingProgress>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
@@ -611,24 +1107,37 @@ export type ResolversParentTypes = ResolversObject<{
   CreateImageUploadInput: CreateImageUploadInput;
   CreateImageUploadPayload: CreateImageUploadPayload;
   ID: Scalars['ID']['output'];
+  CreateProjectInput: CreateProjectInput;
   Dataset: DatasetParent;
+  DatasetEntry: DatasetEntry;
+  DatasetEntryConnection: DatasetEntryConnection;
+  DatasetEntryEdge: DatasetEntryEdge;
   DateTime: Scalars['DateTime']['output'];
+  DeleteDatasetInput: DeleteDatasetInput;
+  DeleteProjectInput: DeleteProjectInput;
   DetectAnomaliesBatchInput: DetectAnomaliesBatchInput;
   DetectAnomaliesInput: DetectAnomaliesInput;
   DetectionResult: DetectionResultParent;
   Boolean: Scalars['Boolean']['output'];
   Float: Scalars['Float']['output'];
+  DetectionResultConnection: Omit<DetectionResultConnection, 'edges'> & { edges: Array<ResolversParentTypes['DetectionResultEdge']> };
+  DetectionResultEdge: Omit<DetectionResultEdge, 'node'> & { node: ResolversParentTypes['DetectionResult'] };
   DetectionSource: DetectionSource;
   ImageStats: ImageStats;
   ItemError: ItemError;
   Mask: MaskParent;
   Model: ModelParent;
+  ModelConnection: Omit<ModelConnection, 'edges'> & { edges: Array<ResolversParentTypes['ModelEdge']> };
+  ModelEdge: Omit<ModelEdge, 'node'> & { node: ResolversParentTypes['Model'] };
   ModelPerformance: ModelPerformance;
+  ModelVersionInput: ModelVersionInput;
   Mutation: Record<PropertyKey, never>;
   OperatingPoint: OperatingPoint;
+  PageInfo: PageInfo;
   PixelAnomaly: PixelAnomaly;
   Project: ProjectParent;
   Query: Record<PropertyKey, never>;
+  SetModelSensitivityInput: SetModelSensitivityInput;
   TrainModelInput: TrainModelInput;
   TrainingProgress: TrainingProgress;
   Upload: Scalars['Upload']['output'];
@@ -662,12 +1171,31 @@ export type CreateImageUploadPayloadResolvers<ContextType = GraphQLContext, Pare
 
 export type DatasetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entries?: Resolver<ResolversTypes['DatasetEntryConnection'], ParentType, ContextType, RequireFields<DatasetEntriesArgs, 'first'>>;
   imageStats?: Resolver<ResolversTypes['ImageStats'], ParentType, ContextType>;
   projectName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['DatasetStatus'], ParentType, ContextType>;
   statusMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['DatasetType'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type DatasetEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DatasetEntry'] = ResolversParentTypes['DatasetEntry']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['ImageLabel']>, ParentType, ContextType>;
+  manifestLine?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceRef?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DatasetEntryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DatasetEntryConnection'] = ResolversParentTypes['DatasetEntryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['DatasetEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type DatasetEntryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DatasetEntryEdge'] = ResolversParentTypes['DatasetEntryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DatasetEntry'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -689,6 +1217,18 @@ export type DetectionResultResolvers<ContextType = GraphQLContext, ParentType ex
   source?: Resolver<ResolversTypes['DetectionSource'], ParentType, ContextType>;
 }>;
 
+export type DetectionResultConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DetectionResultConnection'] = ResolversParentTypes['DetectionResultConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['DetectionResultEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type DetectionResultEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DetectionResultEdge'] = ResolversParentTypes['DetectionResultEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detectedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DetectionResult'], ParentType, ContextType>;
+}>;
+
 export type DetectionSourceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DetectionSource'] = ResolversParentTypes['DetectionSource']> = ResolversObject<{
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
@@ -701,7 +1241,7 @@ export type ImageStatsResolvers<ContextType = GraphQLContext, ParentType extends
 }>;
 
 export type ItemErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ItemError'] = ResolversParentTypes['ItemError']> = ResolversObject<{
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ErrorCode'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -729,6 +1269,17 @@ export type ModelResolvers<ContextType = GraphQLContext, ParentType extends Reso
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type ModelConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelConnection'] = ResolversParentTypes['ModelConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ModelEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ModelEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelEdge'] = ResolversParentTypes['ModelEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Model'], ParentType, ContextType>;
+}>;
+
 export type ModelPerformanceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModelPerformance'] = ResolversParentTypes['ModelPerformance']> = ResolversObject<{
   f1Score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   imageAuroc?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -743,15 +1294,15 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   addDatasetImages?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<MutationAddDatasetImagesArgs, 'input'>>;
   createDataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<MutationCreateDatasetArgs, 'input'>>;
   createImageUpload?: Resolver<ResolversTypes['CreateImageUploadPayload'], ParentType, ContextType, RequireFields<MutationCreateImageUploadArgs, 'input'>>;
-  createProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationCreateProjectArgs, 'name'>>;
-  deleteDataset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'projectName' | 'type'>>;
-  deleteModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationDeleteModelArgs, 'projectName' | 'version'>>;
-  deleteProject?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<MutationDeleteProjectArgs, 'name'>>;
+  createProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, Partial<MutationCreateProjectArgs>>;
+  deleteDataset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationDeleteDatasetArgs>>;
+  deleteModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationDeleteModelArgs>>;
+  deleteProject?: Resolver<ResolversTypes['String'], ParentType, ContextType, Partial<MutationDeleteProjectArgs>>;
   detectAnomalies?: Resolver<ResolversTypes['DetectionResult'], ParentType, ContextType, RequireFields<MutationDetectAnomaliesArgs, 'input'>>;
   detectAnomaliesBatch?: Resolver<Array<ResolversTypes['BatchItem']>, ParentType, ContextType, RequireFields<MutationDetectAnomaliesBatchArgs, 'input'>>;
-  setModelSensitivity?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationSetModelSensitivityArgs, 'projectName' | 'sensitivity' | 'version'>>;
-  startModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationStartModelArgs, 'projectName' | 'version'>>;
-  stopModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationStopModelArgs, 'projectName' | 'version'>>;
+  setModelSensitivity?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationSetModelSensitivityArgs>>;
+  startModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationStartModelArgs>>;
+  stopModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationStopModelArgs>>;
   trainModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationTrainModelArgs, 'input'>>;
 }>;
 
@@ -763,6 +1314,13 @@ export type OperatingPointResolvers<ContextType = GraphQLContext, ParentType ext
   threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type PixelAnomalyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PixelAnomaly'] = ResolversParentTypes['PixelAnomaly']> = ResolversObject<{
   color?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   totalPercentageArea?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -772,8 +1330,10 @@ export type ProjectResolvers<ContextType = GraphQLContext, ParentType extends Re
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Project']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   datasets?: Resolver<Array<ResolversTypes['Dataset']>, ParentType, ContextType>;
+  modelConnection?: Resolver<ResolversTypes['ModelConnection'], ParentType, ContextType, RequireFields<ProjectModelConnectionArgs, 'first'>>;
   models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recentDetections?: Resolver<ResolversTypes['DetectionResultConnection'], ParentType, ContextType, RequireFields<ProjectRecentDetectionsArgs, 'first'>>;
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -801,16 +1361,24 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   BatchItem?: BatchItemResolvers<ContextType>;
   CreateImageUploadPayload?: CreateImageUploadPayloadResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
+  DatasetEntry?: DatasetEntryResolvers<ContextType>;
+  DatasetEntryConnection?: DatasetEntryConnectionResolvers<ContextType>;
+  DatasetEntryEdge?: DatasetEntryEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DetectionResult?: DetectionResultResolvers<ContextType>;
+  DetectionResultConnection?: DetectionResultConnectionResolvers<ContextType>;
+  DetectionResultEdge?: DetectionResultEdgeResolvers<ContextType>;
   DetectionSource?: DetectionSourceResolvers<ContextType>;
   ImageStats?: ImageStatsResolvers<ContextType>;
   ItemError?: ItemErrorResolvers<ContextType>;
   Mask?: MaskResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
+  ModelConnection?: ModelConnectionResolvers<ContextType>;
+  ModelEdge?: ModelEdgeResolvers<ContextType>;
   ModelPerformance?: ModelPerformanceResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OperatingPoint?: OperatingPointResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   PixelAnomaly?: PixelAnomalyResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -50,13 +50,28 @@ function s3Url(url: string): { bucket: string; key: string } {
 
 const datasetParent = (projectName: string, record: DatasetRecord) => ({ projectName, record });
 
+/**
+ * A mutation's `input` object, or its deprecated positional arguments (kept for one release):
+ * one of the two, whole.
+ */
+function inputOf<T extends object>(field: string, input: T | null | undefined, legacy: { [K in keyof T]: T[K] | null | undefined }): T {
+  const given = Object.entries(legacy).filter(([, v]) => v != null);
+  if (input && given.length) throw new AppError('BAD_USER_INPUT', `Give ${field} its \`input\` object or the deprecated arguments, not both.`);
+  if (input) return input;
+  const missing = Object.keys(legacy).filter((k) => legacy[k as keyof T] == null);
+  if (missing.length) throw new AppError('BAD_USER_INPUT', `${field} needs \`input: { ${Object.keys(legacy).join(', ')} }\` (missing ${missing.join(', ')}).`);
+  return legacy as T;
+}
+
 export const managementMutations: MutationResolvers = {
-  async createProject(_p, { name }, ctx) {
+  async createProject(_p, args, ctx) {
+    const { name } = inputOf('createProject', args.input, { name: args.name });
     const state = await requireAdmin(ctx).registry.createProject(name);
     return { name: state.project.name };
   },
 
-  async deleteProject(_p, { name }, ctx) {
+  async deleteProject(_p, args, ctx) {
+    const { name } = inputOf('deleteProject', args.input, { name: args.name });
     return requireAdmin(ctx).registry.deleteProject(name);
   },
 
@@ -107,7 +122,8 @@ export const managementMutations: MutationResolvers = {
     );
   },
 
-  async deleteDataset(_p, { projectName, type }, ctx) {
+  async deleteDataset(_p, args, ctx) {
+    const { projectName, type } = inputOf('deleteDataset', args.input, { projectName: args.projectName, type: args.type });
     await requireAdmin(ctx).registry.deleteDataset(projectName, stored(type));
     return true;
   },
@@ -128,19 +144,26 @@ export const managementMutations: MutationResolvers = {
     return modelInfo(models, input.projectName, m);
   },
 
-  async startModel(_p, { projectName, version }, ctx) {
+  async startModel(_p, args, ctx) {
+    const { projectName, version } = inputOf('startModel', args.input, { projectName: args.projectName, version: args.version });
     const { models } = requireAdmin(ctx);
     await models.start(projectName, version);
     return modelInfo(models, projectName, models.model(projectName, version));
   },
 
-  async stopModel(_p, { projectName, version }, ctx) {
+  async stopModel(_p, args, ctx) {
+    const { projectName, version } = inputOf('stopModel', args.input, { projectName: args.projectName, version: args.version });
     const { models } = requireAdmin(ctx);
     await models.stop(projectName, version);
     return modelInfo(models, projectName, models.model(projectName, version));
   },
 
-  async setModelSensitivity(_p, { projectName, version, sensitivity }, ctx) {
+  async setModelSensitivity(_p, args, ctx) {
+    const { projectName, version, sensitivity } = inputOf('setModelSensitivity', args.input, {
+      projectName: args.projectName,
+      version: args.version,
+      sensitivity: args.sensitivity,
+    });
     const { models, registry } = requireAdmin(ctx);
     if (!(sensitivity > 0 && sensitivity < 1))
       throw new AppError('BAD_USER_INPUT', 'sensitivity must lie strictly between 0 and 1 (0.5: as calibrated at training).');
@@ -150,7 +173,8 @@ export const managementMutations: MutationResolvers = {
     return modelInfo(models, projectName, models.model(projectName, m.version));
   },
 
-  async deleteModel(_p, { projectName, version }, ctx) {
+  async deleteModel(_p, args, ctx) {
+    const { projectName, version } = inputOf('deleteModel', args.input, { projectName: args.projectName, version: args.version });
     const { models } = requireAdmin(ctx);
     if (!VERSION_PATTERN.test(version)) throw new AppError('BAD_USER_INPUT', 'deleteModel takes a concrete version ("1", "2", ...), not "latest".');
     const m = await models.delete(projectName, version);

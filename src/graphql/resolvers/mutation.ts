@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { requireOnProject } from '../../auth/principal';
-import { AppError, isAppError } from '../../errors';
+import { AppError, isAppError, type ErrorCode } from '../../errors';
 import { WorkQueue } from '../../lib/work-queue';
 import type { ImageInput } from '../../detection/image-input';
 import type { DetectionOutcome } from '../../detection/detection-service';
@@ -88,7 +88,7 @@ export const Mutation: MutationResolvers = {
   },
 };
 
-type BatchOutcome = { index: number; result: DetectionOutcome | null; error: { code: string; message: string } | null };
+type BatchOutcome = { index: number; result: DetectionOutcome | null; error: { code: ErrorCode; message: string } | null };
 
 /**
  * Identical images in one batch become one detection (DataLoader de-duplicates by sha256), and

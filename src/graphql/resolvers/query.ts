@@ -4,8 +4,8 @@ import type { QueryResolvers } from '../__generated__/resolvers-types';
 
 /**
  * Reads need `read:<project>` (or `read:*`, or admin). Lists show only what the caller may read;
- * a single project or detection the caller may not read answers null, as an unknown one does,
- * so the answer does not tell whether it exists.
+ * a single project, model or detection the caller may not read answers null, as an unknown one
+ * does, so the answer does not tell whether it exists (the schema's one not-found rule).
  */
 export const Query: QueryResolvers = {
   async projects(_p, _a, ctx) {
@@ -16,7 +16,7 @@ export const Query: QueryResolvers = {
     return ctx.services.detections.backend.listModels(projectName);
   },
   model(_p, { projectName, version }, ctx) {
-    requireOnProject(ctx.principal, 'read', projectName);
+    if (!mayOnProject(ctx.principal, 'read', projectName)) return null;
     return ctx.services.detections.backend.describeModel(projectName, version);
   },
   async project(_p, { name }, ctx) {

@@ -1,9 +1,17 @@
 import { mayOnProject } from '../../auth/principal';
 import { isDetectionId } from '../../detection/detection-id';
 import { maskPath, picturePath } from '../../masks/mask-paths';
-import { imageStats } from '../../projects/datasets';
+import { describeEntry, imageStats } from '../../projects/datasets';
+import { decodeCursor, encodeCursor, pageOf, pageSize } from '../connections';
 import { modelNotFound } from '../../projects/resources';
-import type { AnomalyResolvers, DatasetResolvers, DetectionResultResolvers, ModelResolvers, ProjectResolvers } from '../__generated__/resolvers-types';
+import type {
+  AnomalyResolvers,
+  DatasetResolvers,
+  DatasetStatus,
+  DetectionResultResolvers,
+  ModelResolvers,
+  ProjectResolvers,
+} from '../__generated__/resolvers-types';
 import { modelKey, type GraphQLContext } from '../context';
 import type { MaskParent } from '../mappers';
 
@@ -66,6 +74,41 @@ export const Model: ModelResolvers = {
 export const Project: ProjectResolvers = {
   __resolveReference: (ref, ctx) => (mayOnProject(ctx.principal, 'read', ref.name) ? { name: ref.name } : null),
   models: (p, _a, ctx) => ctx.services.detections.backend.listModels(p.name),
+  async modelConnection(p, args, ctx) {
+    // Newest first, so the models after a cursor are those of lower versions (a version deleted
+    // since the cursor was handed out does not lose the reader's place).
+    const models = await ctx.services.detections.backend.listModels(p.name);
+    return pageOf(
+      models,
+      'model',
+      args,
+      (m) => m.version,
+      (after) => {
+        const i = models.findIndex((m) => Number(m.version) < Number(after));
+        return i === -1 ? models.length : i;
+      },
+    );
+  },
+  async recentDetections(p, args, ctx) {
+    const first = pageSize(args.first);
+    const after = decodeCursor('detection', args.after);
+    const r = await ctx.services.detections.recent(p.name, after, first);
+    const edges = r.items.map(({ member, detection }) => ({
+      cursor: encodeCursor('detection', member),
+      node: { detection, cached: true },
+      detectedAt: new Date(detection.createdAt),
+    }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: r.more,
+        hasPreviousPage: after !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: r.last ? encodeCursor('detection', r.last) : null,
+      },
+      totalCount: r.total,
+    };
+  },
   createdAt: (p, _a, ctx) => {
     const state = ctx.services.projects?.registry.find(p.name);
     return state ? new Date(state.project.createdAt) : null;
@@ -76,9 +119,27 @@ export const Project: ProjectResolvers = {
 export const Dataset: DatasetResolvers = {
   projectName: (d) => d.projectName,
   type: (d) => (d.record.type === 'test' ? 'TEST' : 'TRAIN'),
-  status: (d) => d.record.status,
+  // Records hold Lookout for Vision's status names (the protocol path returns them as they are).
+  status: (d) => d.record.status as DatasetStatus,
   statusMessage: (d) => d.record.statusMessage,
   createdAt: (d) => new Date(d.record.createdAt),
   updatedAt: (d) => new Date(d.record.updatedAt),
   imageStats: (d) => imageStats(d.record.entries),
+  entries(d, args) {
+    const wanted = args.label ? (args.label === 'NORMAL' ? 'normal' : 'anomaly') : null;
+    const all = d.record.entries.map(describeEntry).filter((e) => !wanted || e.label === wanted);
+    // The label is part of the cursor's kind: a cursor of the anomalies is not one of all images.
+    return pageOf(
+      all.map((e) => ({
+        sourceRef: e.sourceRef,
+        label: e.label === null ? null : e.label === 'normal' ? ('NORMAL' as const) : ('ANOMALY' as const),
+        createdAt: new Date(e.createdAt),
+        manifestLine: e.line,
+      })),
+      `entry-${wanted ?? 'all'}`,
+      args,
+      (_e, i) => String(i),
+      (after) => Number(after) + 1,
+    );
+  },
 };

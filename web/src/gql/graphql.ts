@@ -4,22 +4,37 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Which of a project's two datasets. */
 export type DatasetType =
+  /** Images held back to measure a model. */
   | 'TEST'
+  /** The images a model learns from (and, without a test dataset, is also tested on). */
   | 'TRAIN';
 
+/** Where a model is in its life, with Lookout for Vision's names. */
 export type ModelStatus =
+  /** Being deleted. */
   | 'DELETING'
+  /** Running: detections use it. */
   | 'HOSTED'
+  /** It could not be loaded; `statusMessage` says why. */
   | 'HOSTING_FAILED'
+  /** Loading; detections wait for it. */
   | 'STARTING_HOSTING'
+  /** Unloading. */
   | 'STOPPING_HOSTING'
+  /** Trained and stopped: start it to detect with it. */
   | 'TRAINED'
+  /** Training in the background; `training` shows the stage. */
   | 'TRAINING'
+  /** The training failed; `statusMessage` says why. */
   | 'TRAINING_FAILED';
 
+/** What a model answers. */
 export type ModelType =
+  /** A verdict and a confidence for the whole image (and a heat map). */
   | 'CLASSIFICATION'
+  /** Also each anomaly type with its area and mask. */
   | 'SEGMENTATION';
 
 export type DetectImageMutationVariables = Exact<{
@@ -51,10 +66,18 @@ export type CreateLabelledDatasetMutationVariables = Exact<{
 
 export type CreateLabelledDatasetMutation = { createDataset: { type: DatasetType, imageStats: { total: number, normal: number, anomaly: number } } };
 
+export type RecentDetectionsQueryVariables = Exact<{
+  projectName: string;
+  first: number;
+}>;
+
+
+export type RecentDetectionsQuery = { project: { recentDetections: { totalCount: number, edges: Array<{ detectedAt: string, node: { id: string, isAnomalous: boolean, confidence: number, anomalies: Array<{ name: string }> | null, overlay: { url: string } | null, model: { version: string } } }> } } | null };
+
 export type ProjectsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProjectsQuery = { projects: Array<{ name: string, models: Array<{ projectName: string, version: string, status: ModelStatus, statusMessage: string | null, type: ModelType | null, description: string | null, createdAt: string | null, performance: { f1Score: number | null, precision: number | null, recall: number | null } | null, operatingPoint: { sensitivity: number, f1Score: number | null, precision: number | null, recall: number | null } | null, anomalyTypes: Array<{ name: string, color: string }>, training: { stage: string, done: number, total: number, startedAt: string | null } | null }> }> };
+export type ProjectsQuery = { projects: Array<{ name: string, modelConnection: { edges: Array<{ node: { projectName: string, version: string, status: ModelStatus, statusMessage: string | null, type: ModelType | null, description: string | null, createdAt: string | null, performance: { f1Score: number | null, precision: number | null, recall: number | null } | null, operatingPoint: { sensitivity: number, f1Score: number | null, precision: number | null, recall: number | null } | null, anomalyTypes: Array<{ name: string, color: string }>, training: { stage: string, done: number, total: number, startedAt: string | null } | null } }> } }> };
 
 export type ModelSummaryFragment = { projectName: string, version: string, status: ModelStatus, statusMessage: string | null, type: ModelType | null, description: string | null, createdAt: string | null, performance: { f1Score: number | null, precision: number | null, recall: number | null } | null, operatingPoint: { sensitivity: number, f1Score: number | null, precision: number | null, recall: number | null } | null, anomalyTypes: Array<{ name: string, color: string }>, training: { stage: string, done: number, total: number, startedAt: string | null } | null };
 
@@ -226,12 +249,42 @@ export const CreateLabelledDatasetDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateLabelledDatasetMutation, CreateLabelledDatasetMutationVariables>;
+export const RecentDetectionsDocument = new TypedDocumentString(`
+    query RecentDetections($projectName: String!, $first: Int!) {
+  project(name: $projectName) {
+    recentDetections(first: $first) {
+      totalCount
+      edges {
+        detectedAt
+        node {
+          id
+          isAnomalous
+          confidence
+          anomalies {
+            name
+          }
+          overlay {
+            url
+          }
+          model {
+            version
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RecentDetectionsQuery, RecentDetectionsQueryVariables>;
 export const ProjectsDocument = new TypedDocumentString(`
     query Projects {
   projects {
     name
-    models {
-      ...ModelSummary
+    modelConnection(first: 50) {
+      edges {
+        node {
+          ...ModelSummary
+        }
+      }
     }
   }
 }
@@ -267,7 +320,7 @@ export const ProjectsDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<ProjectsQuery, ProjectsQueryVariables>;
 export const StartModelDocument = new TypedDocumentString(`
     mutation StartModel($projectName: String!, $version: String!) {
-  startModel(projectName: $projectName, version: $version) {
+  startModel(input: {projectName: $projectName, version: $version}) {
     ...ModelSummary
   }
 }
@@ -303,7 +356,7 @@ export const StartModelDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<StartModelMutation, StartModelMutationVariables>;
 export const StopModelDocument = new TypedDocumentString(`
     mutation StopModel($projectName: String!, $version: String!) {
-  stopModel(projectName: $projectName, version: $version) {
+  stopModel(input: {projectName: $projectName, version: $version}) {
     ...ModelSummary
   }
 }
