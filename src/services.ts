@@ -10,6 +10,7 @@ import type { ResultCache } from './detection/cache/result-cache';
 import { ImageUploads } from './detection/uploads/image-uploads';
 import { MemoryUploads } from './detection/uploads/memory-uploads';
 import { RedisUploads } from './detection/uploads/redis-uploads';
+import { S3UploadBytes } from './detection/uploads/s3-upload-bytes';
 import { DetectionService } from './detection/detection-service';
 import { ensureDemoModel } from './engine/demo/demo-model';
 import { WorkQueue } from './lib/work-queue';
@@ -106,11 +107,15 @@ export async function createServices(
   // Pending uploads share the cache's Redis (any replica takes the PUT and the detection).
   const pendingUploads =
     cache instanceof RedisCache ? new RedisUploads(cache.client, config.CACHE_KEY_PREFIX) : new MemoryUploads(config.PENDING_UPLOADS_MAX_BYTES);
-  const uploads = new ImageUploads(pendingUploads, {
-    maxBytes: config.MAX_UPLOAD_BYTES,
-    ttlSeconds: config.UPLOAD_URL_TTL_SECONDS,
-    limits: imageLimits(config),
-  });
+  const uploads = new ImageUploads(
+    pendingUploads,
+    { maxBytes: config.MAX_UPLOAD_BYTES, ttlSeconds: config.UPLOAD_URL_TTL_SECONDS, limits: imageLimits(config) },
+    // Only the embedded engine keeps models in ARTIFACTS_URL; its uploads go there by presigned PUT.
+    config.ARTIFACTS_URL && config.BACKEND === 'local'
+      ? new S3UploadBytes(config.ARTIFACTS_URL, { endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE })
+      : null,
+    log,
+  );
 
   let signer: MaskSigner;
   if (config.MASK_URL_KEYS) signer = new MaskSigner(config.MASK_URL_KEYS);
@@ -139,6 +144,7 @@ export async function createServices(
     async close() {
       await backend.close();
       await projects?.registry.close();
+      uploads.close();
       await pendingUploads.close();
       await cache.close();
       await lock?.release();

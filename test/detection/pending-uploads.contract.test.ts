@@ -30,6 +30,7 @@ function upload(overrides: Partial<PendingUpload> = {}): PendingUpload {
     byteLength: 4,
     expiresAt: Date.now() + 60_000,
     state: 'WAITING',
+    storage: 'gateway',
     ...overrides,
   };
 }

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import { AppError, isAppError, type ErrorCode } from '../../errors';
 import type { ImageLimits } from '../../engine/image/image-header';
 import { checkImage, readImageStream, type ImageInput, type ReceiveRate } from '../image-input';
+import type { S3UploadBytes } from './s3-upload-bytes';
 import { isUploadId, newUploadId, uploadNotFound, type PendingUpload, type PendingUploads } from './pending-uploads';
 
 export interface ImageUploadsOptions {
@@ -31,12 +34,36 @@ const RETRYABLE = new Set<ErrorCode>([
  * most MAX_UPLOAD_BYTES, the same header checks; then single use by the caller that asked.
  */
 export class ImageUploads {
+  private readonly sweeper: NodeJS.Timeout | null = null;
+
   constructor(
     readonly store: PendingUploads,
     private readonly options: ImageUploadsOptions,
-  ) {}
+    /** With models in S3: the bytes go there by presigned PUT instead of through the gateway. */
+    private readonly s3: S3UploadBytes | null = null,
+    log?: Logger,
+  ) {
+    if (s3) {
+      // Unused uploads' objects outlive their records; every replica sweeps (deleting twice is harmless).
+      const ttlMs = options.ttlSeconds * 1000;
+      this.sweeper = setInterval(
+        () => void s3.sweep(ttlMs + SWEEP_GRACE_MS).catch((err: unknown) => log?.warn({ err }, 'sweeping expired uploads from the model storage failed')),
+        Math.min(ttlMs, 60_000),
+      );
+      this.sweeper.unref();
+    }
+  }
 
-  async create(owner: string, request: { projectName: string; contentType: string; byteLength: number }): Promise<PendingUpload> {
+  close(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.s3?.close();
+  }
+
+  /** Records an upload and says where its bytes go: a presigned storage URL, or null for the gateway's own (the caller signs it). */
+  async create(
+    owner: string,
+    request: { projectName: string; contentType: string; byteLength: number },
+  ): Promise<{ upload: PendingUpload; presignedUrl: string | null }> {
     const contentType = request.contentType.split(';')[0].trim().toLowerCase();
     if (!TYPES.has(contentType))
       throw new AppError('UNSUPPORTED_IMAGE_FORMAT', `contentType must be image/png or image/jpeg, not ${contentType.slice(0, 100)}.`, {
@@ -54,9 +81,11 @@ export class ImageUploads {
       byteLength: request.byteLength,
       expiresAt: (Math.floor(Date.now() / 1000) + this.options.ttlSeconds) * 1000,
       state: 'WAITING',
+      storage: this.s3 ? 's3' : 'gateway',
     };
     await this.store.create(upload);
-    return upload;
+    const presignedUrl = this.s3 ? await this.s3.presign(upload.id, upload.contentType, upload.byteLength, this.options.ttlSeconds) : null;
+    return { upload, presignedUrl };
   }
 
   /**
@@ -71,6 +100,8 @@ export class ImageUploads {
   ): Promise<{ sha256: string; byteLength: number }> {
     const upload = isUploadId(id) ? await this.store.get(id) : null;
     if (!upload) throw uploadNotFound(id);
+    if (upload.storage === 's3')
+      throw new AppError('BAD_USER_INPUT', `The upload ${id} takes its bytes in the model storage: PUT them to the uploadUrl createImageUpload returned.`);
     if (upload.state !== 'WAITING') throw alreadyReceived(id);
     const type = (declared.contentType ?? '').split(';')[0].trim().toLowerCase();
     if (type !== upload.contentType)
@@ -97,6 +128,7 @@ export class ImageUploads {
     if (!upload || upload.owner !== owner) throw uploadNotFound(id);
     if (upload.projectName !== projectName)
       throw new AppError('BAD_USER_INPUT', `The upload ${id} was created for project "${upload.projectName}", not "${projectName.slice(0, 255)}".`);
+    if (upload.storage === 's3') return this.useFromStorage(upload, use);
     const found = await this.store.transition(id, 'READY', 'CLAIMED');
     if (found !== 'READY') throw unusable(id, found);
     let image: ImageInput;
@@ -118,7 +150,50 @@ export class ImageUploads {
       throw err;
     }
   }
+
+  /**
+   * An upload whose bytes went to the model storage: the claim is taken while it is still
+   * WAITING (nothing here knows when the PUT happened), then the object is read; absent, the
+   * claim is handed back and the caller told to PUT first. Once settled the object is deleted.
+   */
+  private async useFromStorage<T>(upload: PendingUpload, use: (image: ImageInput) => Promise<T>): Promise<T> {
+    const { id } = upload;
+    const found = await this.store.transition(id, 'WAITING', 'CLAIMED');
+    if (found !== 'WAITING') throw unusable(id, found === 'CLAIMED' ? 'CLAIMED' : found === null ? null : 'USED');
+    const spend = async () => {
+      await this.store.transition(id, 'CLAIMED', 'USED').catch(() => null);
+      await this.s3!.remove(id).catch(() => undefined);
+    };
+    let image: ImageInput;
+    try {
+      const bytes = await this.s3!.read(id, upload.byteLength);
+      if (!bytes) {
+        await this.store.transition(id, 'CLAIMED', 'WAITING').catch(() => null);
+        throw unusable(id, 'WAITING');
+      }
+      if (bytes.length !== upload.byteLength)
+        throw new AppError('BAD_USER_INPUT', `The upload is truncated: ${bytes.length} of the ${upload.byteLength} bytes it was created for arrived.`);
+      image = checkImage(bytes, createHash('sha256').update(bytes).digest('hex'), upload.contentType, this.options.limits, 'exif');
+    } catch (err) {
+      if (isAppError(err) && err.code === 'UPLOAD_NOT_READY') throw err;
+      if (isAppError(err) && RETRYABLE.has(err.code)) await this.store.transition(id, 'CLAIMED', 'WAITING').catch(() => null);
+      else await spend();
+      throw err;
+    }
+    try {
+      const result = await use(image);
+      await spend();
+      return result;
+    } catch (err) {
+      if (isAppError(err) && RETRYABLE.has(err.code)) await this.store.transition(id, 'CLAIMED', 'WAITING').catch(() => null);
+      else await spend();
+      throw err;
+    }
+  }
 }
+
+/** Expired uploads' objects are swept a minute after their record expired, so no detection still reads them. */
+const SWEEP_GRACE_MS = 60_000;
 
 function alreadyReceived(id: string): AppError {
   return new AppError('UPLOAD_USED', `The upload ${id} already has its bytes; create a new upload for another image.`, {

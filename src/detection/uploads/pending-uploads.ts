@@ -25,6 +25,11 @@ export interface PendingUpload {
   expiresAt: number;
   state: UploadState;
   sha256?: string;
+  /**
+   * Where the bytes go: `gateway` (PUT to the gateway, kept in this store) or `s3` (a presigned
+   * PUT straight to the model storage; the upload stays WAITING until a detection finds them).
+   */
+  storage: 'gateway' | 's3';
 }
 
 export interface PendingUploads {

@@ -39,6 +39,7 @@ export class RedisUploads implements PendingUploads {
           byteLength: String(upload.byteLength),
           expiresAt: String(upload.expiresAt),
           state: upload.state,
+          storage: upload.storage,
         })
         .pexpireat(key, upload.expiresAt)
         .exec();
@@ -58,6 +59,7 @@ export class RedisUploads implements PendingUploads {
         expiresAt: Number(h.expiresAt),
         state: h.state as UploadState,
         sha256: h.sha256 || undefined,
+        storage: h.storage === 's3' ? 's3' : 'gateway',
       };
     });
   }

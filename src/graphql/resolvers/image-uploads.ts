@@ -8,16 +8,18 @@ import { readUpload } from './upload';
 
 /**
  * createImageUpload: JSON in, a signed PUT URL out. Only the caller's credential and the image's
- * declared type and size cross the router; the bytes go straight to the gateway.
+ * declared type and size cross the router; the bytes go straight to the gateway, or to the model
+ * storage when models live in S3.
  */
 export const createImageUpload: NonNullable<MutationResolvers['createImageUpload']> = async (_parent, { input }, ctx) => {
   requireOnProject(ctx.principal, 'detect', input.projectName);
-  const upload = await ctx.services.uploads.create(ctx.principal!.name, input);
+  const { upload, presignedUrl } = await ctx.services.uploads.create(ctx.principal!.name, input);
   const expiresAt = new Date(upload.expiresAt);
   const path = uploadPath(upload.id);
   return {
     uploadId: upload.id,
-    uploadUrl: `${ctx.baseUrl}${path}?${ctx.services.signer.sign(path, expiresAt, 'PUT')}`,
+    // With models in S3 the bytes go straight there; otherwise to this gateway (any replica).
+    uploadUrl: presignedUrl ?? `${ctx.baseUrl}${path}?${ctx.services.signer.sign(path, expiresAt, 'PUT')}`,
     method: 'PUT',
     contentType: upload.contentType,
     byteLength: upload.byteLength,
