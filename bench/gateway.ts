@@ -13,7 +13,6 @@
  *
  * Needs Redis on REDIS_URL (default redis://127.0.0.1:6379) and a build (`npm run bench` does it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
+import { startServer } from './start-server';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -47,19 +47,6 @@ async function noisePng(side: number): Promise<Buffer> {
   return sharp({ create: { width: side, height: side, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
     .png({ compressionLevel: 1 })
     .toBuffer();
-}
-
-function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
 }
 
 /** The credential production requires of every GraphQL call (the gateway is started with it). */
@@ -121,9 +108,9 @@ async function main() {
     API_KEYS: `bench:${API_KEY}:detect:*+read:*`,
   };
   // NODE_ENV=production as deployed (the Dockerfile sets it): graphql-js skips its development checks.
-  const gw = await start(join(__dirname, 'servers', 'gateway-server.js'), { ...env, NODE_ENV: 'production' });
-  const base = await start(join(__dirname, 'servers', 'busboy-baseline.js'), { NODE_ENV: 'production' });
-  const floor = await start(join(__dirname, 'servers', 'apollo-floor.js'), { NODE_ENV: 'production' });
+  const gw = await startServer(join(__dirname, 'servers', 'gateway-server.js'), { ...env, NODE_ENV: 'production' });
+  const base = await startServer(join(__dirname, 'servers', 'busboy-baseline.js'), { NODE_ENV: 'production' });
+  const floor = await startServer(join(__dirname, 'servers', 'apollo-floor.js'), { NODE_ENV: 'production' });
   try {
     const png = await noisePng(184);
     const body = multipartBody(png);

@@ -9,31 +9,18 @@
  * One request at a time (latency, not throughput), rounds interleaved a, b, c, a, b, c, ... so
  * machine noise hits all three alike. Targets: (b) <= 1.5x (a), (c) <= 3x (a), at the median.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
 import sharp from 'sharp';
+import { startServer } from './start-server';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PER_ROUND = Number(process.env.BENCH_ROUTER_REQUESTS ?? 150);
 const API_KEY = randomBytes(24).toString('hex');
 const SELECTION = 'id isAnomalous confidence cached anomalies { name pixelAnomaly { totalPercentageArea } } anomalyMask { url }';
-
-function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
 
 function multipart(image: Buffer): FormData {
   const form = new FormData();
@@ -59,7 +46,7 @@ const quantile = (v: number[], q: number) => [...v].sort((a, b) => a - b)[Math.m
 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-routers-'));
-  const gw = await start(join(__dirname, 'servers', 'gateway-server.js'), {
+  const gw = await startServer(join(__dirname, 'servers', 'gateway-server.js'), {
     DATA_DIR: dataDir,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     CACHE_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:`,
@@ -76,7 +63,7 @@ async function main() {
   await cleanup?.();
   const supergraphFile = join(dataDir, 'supergraph.graphql');
   await writeFile(supergraphFile, supergraphSdl);
-  const hive = await start(join(__dirname, 'servers', 'hive-router.js'), { SUPERGRAPH_FILE: supergraphFile, NODE_ENV: 'production' });
+  const hive = await startServer(join(__dirname, 'servers', 'hive-router.js'), { SUPERGRAPH_FILE: supergraphFile, NODE_ENV: 'production' });
   const router = `http://127.0.0.1:${hive.port}/graphql`;
   try {
     const image = await sharp({ create: { width: 184, height: 184, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })

@@ -7,6 +7,7 @@ import { picturePath, PICTURE_FILES, type PictureKind } from '../masks/mask-path
 import type { MaskSigner } from '../masks/mask-signer';
 import { renderOverlay } from '../masks/overlay';
 import { sendErrorCode } from './respond';
+import { refusedSignature, sendSignedFile } from './signed-files';
 
 /**
  * GET /pictures/<id>/heatmap.png and overlay.jpg: drawn from the cached result when asked for
@@ -16,12 +17,7 @@ import { sendErrorCode } from './respond';
 export function pictureRoute(signer: MaskSigner, detections: DetectionService) {
   return async (params: { id: string; kind: PictureKind; query: URLSearchParams }, res: ServerResponse, log: Logger): Promise<void> => {
     const { id, kind, query } = params;
-    const path = picturePath(id, kind);
-    const verdict = signer.verify(path, { exp: query.get('exp') ?? undefined, kid: query.get('kid') ?? undefined, sig: query.get('sig') ?? undefined });
-    if (!verdict.ok) {
-      log.info({ path, reason: verdict.reason }, 'picture URL refused');
-      return sendErrorCode(res, 'FORBIDDEN', verdict.reason === 'expired' ? 'This picture URL has expired.' : 'This picture URL is not valid.');
-    }
+    if (refusedSignature(signer, { path: picturePath(id, kind), query, what: 'picture' }, res, log)) return;
     const gone = () => sendErrorCode(res, 'NOT_FOUND', 'This picture is no longer cached; run the detection again for a fresh URL.');
     const detection = isDetectionId(id) ? await detections.get(id) : null;
     if (!detection) return gone();
@@ -34,15 +30,6 @@ export function pictureRoute(signer: MaskSigner, detections: DetectionService) {
       if (!preview || (detection.mask && !mask)) return gone();
       body = (await renderOverlay(preview, { mask, heat: detection.heat ?? null })).jpeg;
     }
-    const maxAge = Math.max(0, Number(query.get('exp')) - Math.floor(Date.now() / 1000));
-    res.writeHead(200, {
-      'content-type': PICTURE_FILES[kind].contentType,
-      'content-length': body.length,
-      'cache-control': `private, max-age=${maxAge}`,
-      'x-content-type-options': 'nosniff',
-      // The URL is the credential; a page on another origin may draw the picture on a canvas.
-      'access-control-allow-origin': '*',
-    });
-    res.end(body);
+    sendSignedFile(res, body, PICTURE_FILES[kind].contentType, query);
   };
 }

@@ -4,6 +4,7 @@ import { isAppError } from '../errors';
 import type { Services } from '../graphql/context';
 import { uploadPath } from '../masks/mask-paths';
 import { sendError, sendErrorCode } from './respond';
+import { refusedSignature } from './signed-files';
 
 /**
  * PUT /uploads/<id>?exp&kid&sig: the bytes of an upload made with `createImageUpload`. The URL
@@ -20,15 +21,9 @@ export function uploadRoute(services: Services) {
     }
     if (req.method !== 'PUT')
       return sendErrorCode(res, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; PUT the image's bytes.`, { allow: 'PUT, OPTIONS' });
-    const verdict = signer.verify(
-      uploadPath(id),
-      { exp: query.get('exp') ?? undefined, kid: query.get('kid') ?? undefined, sig: query.get('sig') ?? undefined },
-      'PUT',
-    );
-    if (!verdict.ok) {
-      log.info({ reason: verdict.reason }, 'upload URL refused');
+    if (refusedSignature(signer, { path: uploadPath(id), query, method: 'PUT', what: 'upload' }, res, log)) {
       req.resume();
-      return sendErrorCode(res, 'FORBIDDEN', verdict.reason === 'expired' ? 'This upload URL has expired.' : 'This upload URL is not valid.');
+      return;
     }
     try {
       const received = await uploadGate.run(() =>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { copyOfDataDir, dataDirWithDemoModel, startGateway, type Running } from './helpers';
 
 /**
@@ -8,27 +8,14 @@ import { copyOfDataDir, dataDirWithDemoModel, startGateway, type Running } from 
  * to everything but the gateway: the page must load from the gateway alone and run a query.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let data: { path: string; cleanup: () => Promise<void> };
 let gw: Running;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   data = await dataDirWithDemoModel();
   gw = await startGateway(data.path);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

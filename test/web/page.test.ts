@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { defectFor, png, textureRgb } from '../helpers/images';
 import { copyOfDataDir, dataDirWithDemoModel, startGateway, type Running } from '../gateway/helpers';
 
@@ -13,28 +13,15 @@ import { copyOfDataDir, dataDirWithDemoModel, startGateway, type Running } from 
  * "false alarm" lands the image in the training dataset. A screenshot is kept in artifacts/.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts');
 let data: { path: string; cleanup: () => Promise<void> };
 let gw: Running;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   data = await dataDirWithDemoModel();
   gw = await startGateway(data.path);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 }, 60_000);
 
