@@ -1,6 +1,8 @@
 # Installs exactly as CI does (npm ci with the repo's .npmrc: onnxruntime-node's CUDA download is
-# skipped and its CPU binary, shipped in the package, is used).
-FROM node:20-bookworm-slim AS build
+# skipped and its CPU binary, shipped in the package, is used). Node 24 is the current LTS line;
+# the environment variable says the same as .npmrc for npm releases that stop reading its key.
+FROM node:24-bookworm-slim AS build
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
@@ -11,7 +13,8 @@ COPY web ./web
 COPY scripts ./scripts
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 # Production requires PUBLIC_BASE_URL (mask URLs are built on it): set it to the address clients
 # use; the default lets the image start as shipped for a local try.
