@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config';
 import { isAppError } from '../../errors';
@@ -15,38 +17,75 @@ import { runTrain } from './train-command';
  * so the output can be piped.
  */
 
+/** Each command: its synopsis, what it does, and the options it takes (with their help lines). */
+const COMMANDS: Record<string, { synopsis: string; about: string; options: Record<string, string> }> = {
+  train: {
+    synopsis: 'train <dataset> --out <model-dir>',
+    about: 'Train a model. <dataset> is a folder with normal/ and anomaly/ subfolders, or a Lookout for Vision manifest.',
+    options: {
+      out: '--out <model-dir>               Where to write the model (required).',
+      test: '--test <dataset>                Evaluate on this dataset instead of an automatic split.',
+      resolution: '--resolution <px>               Long side of the model input (default: from image size).',
+      roi: '--roi <auto|none|l,t,w,h>       Region of interest; fractions of the image (default auto).',
+      extractor: '--extractor <name>              mobilenet-v2 (default), handcrafted, or onnx:<file>.',
+      layers: '--layers <a,b,...>              Feature layers of the extractor.',
+      'coreset-ratio': '--coreset-ratio <r>             Share of normal patches kept in the memory bank (default 0.05, or 0.1 at 512 px and more).',
+      orientation: '--orientation <auto|any|fixed>  Whether parts lie in any orientation; auto asks the training normals (default auto).',
+      scoring: "--scoring <local-contrast|max>  Image score: local contrast (default) or the map's max.",
+      seed: '--seed <n>                      Seed for the split and the coreset (default 42).',
+      bucket: '--bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).',
+    },
+  },
+  detect: {
+    synopsis: 'detect <model-dir> <image>',
+    about: 'Score one PNG or JPEG; prints a DetectAnomalyResult.',
+    options: {
+      mask: '--mask <file.png>               Also write the anomaly mask (segmentation models).',
+      heatmap: '--heatmap <file.png>            Also write the anomaly heat map (blue normal, red anomalous).',
+      verbose: '--verbose                       Include the raw score and threshold.',
+      sensitivity: '--sensitivity <s>               Decide at this sensitivity instead of the recorded one.',
+    },
+  },
+  eval: {
+    synopsis: 'eval <model-dir> <dataset>',
+    about: "Image AUROC, precision/recall/F1 at the model's threshold, pixel AUROC (with masks) and detect latency.",
+    options: {
+      sensitivity: '--sensitivity <s>               Judge at this sensitivity instead of the recorded one.',
+      bucket: '--bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).',
+    },
+  },
+  sensitivity: {
+    synopsis: 'sensitivity <model-dir> [<s>]',
+    about:
+      'Move the decision after training: s in (0, 1), 0.5 as calibrated, higher flags more. Records s beside the model and prints the precision and recall it implies on the test split.',
+    options: {},
+  },
+};
+
+const EXIT_CODES = 'Exit codes: 0 success, 1 bad usage, 2 a typed error (its code is printed), 3 unexpected error.';
+
 const HELP = `Usage: lookout-engine <command> [options]
 
 Commands:
-  train <dataset> --out <model-dir>   Train a model. <dataset> is a folder with normal/ and
-                                      anomaly/ subfolders, or a Lookout for Vision manifest.
-      --test <dataset>                Evaluate on this dataset instead of an automatic split.
-      --resolution <px>               Long side of the model input (default: from image size).
-      --roi <auto|none|l,t,w,h>       Region of interest; fractions of the image (default auto).
-      --extractor <name>              mobilenet-v2 (default), handcrafted, or onnx:<file>.
-      --layers <a,b,...>              Feature layers of the extractor.
-      --coreset-ratio <r>             Share of normal patches kept in the memory bank
-                                      (default 0.05, or 0.1 at 512 px and more).
-      --orientation <auto|any|fixed>  Whether parts lie in any orientation; auto asks the
-                                      training normals (default auto).
-      --scoring <local-contrast|max>  Image score: local contrast (default) or the map's max.
-      --seed <n>                      Seed for the split and the coreset (default 42).
-      --bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).
-  detect <model-dir> <image>          Score one PNG or JPEG; prints a DetectAnomalyResult.
-      --mask <file.png>               Also write the anomaly mask (segmentation models).
-      --heatmap <file.png>            Also write the anomaly heat map (blue normal, red anomalous).
-      --verbose                       Include the raw score and threshold.
-      --sensitivity <s>               Decide at this sensitivity instead of the recorded one.
-  eval <model-dir> <dataset>          Image AUROC, precision/recall/F1 at the model's threshold,
-                                      pixel AUROC (with masks) and detect latency.
-      --sensitivity <s>               Judge at this sensitivity instead of the recorded one.
-  sensitivity <model-dir> [<s>]       Move the decision after training: s in (0, 1), 0.5 as
-                                      calibrated, higher flags more. Records s beside the model
-                                      and prints the precision and recall it implies on the
-                                      test split.
-  --help                              Show this help.
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.synopsis}\n      ${c.about}`)
+  .join('\n')}
 
-Exit codes: 0 success, 1 bad usage, 2 a typed error (its code is printed), 3 unexpected error.`;
+  lookout-engine <command> --help     The command's options.
+  lookout-engine --version            The engine's version.
+
+${EXIT_CODES}`;
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  const lines = Object.values(c.options).map((o) => `  ${o}`);
+  return `Usage: lookout-engine ${c.synopsis} [options]\n\n${c.about}\n${lines.length ? `\nOptions:\n${lines.join('\n')}\n` : ''}  --help                          Show this help.\n\n${EXIT_CODES}`;
+}
+
+function version(): string {
+  // package.json sits three folders up from both src/engine/cli and dist/engine/cli.
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 export const options = {
   out: { type: 'string' },
@@ -65,6 +104,7 @@ export const options = {
   verbose: { type: 'boolean' },
   sensitivity: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -76,9 +116,23 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const [command, ...rest] = parsed.positionals;
+  if (parsed.values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (command && !(command in COMMANDS)) {
+    process.stderr.write(`Unknown command "${command}".\n\n${HELP}\n`);
+    return 1;
+  }
   if (parsed.values.help || !command) {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${command ? commandHelp(command) : HELP}\n`);
     return command || parsed.values.help ? 0 : 1;
+  }
+  // parseArgs knows every command's options at once; a flag another command takes is still wrong here.
+  const foreign = Object.keys(parsed.values).filter((name) => name !== 'help' && !(name in COMMANDS[command].options));
+  if (foreign.length) {
+    process.stderr.write(`${command} does not take ${foreign.map((f) => `--${f}`).join(', ')}.\n\n${commandHelp(command)}\n`);
+    return 1;
   }
   try {
     const config = loadConfig();
