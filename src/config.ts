@@ -210,6 +210,14 @@ const schema = z
     S3_BUCKETS: bucketMap,
     /** An S3-compatible endpoint for buckets S3_BUCKETS does not map (credentials: the AWS chain). */
     S3_ENDPOINT: z.url().optional(),
+    /** The same storage as clients outside reach it, for presigned upload URLs (unset: S3_ENDPOINT). */
+    S3_PUBLIC_ENDPOINT: z.url().optional(),
+    /**
+     * Where out-of-band upload bytes go: `storage` (a presigned PUT into ARTIFACTS_URL), `gateway`
+     * (a signed PUT to the gateway, kept in Redis or memory), or `auto` (storage when ARTIFACTS_URL
+     * is set and the embedded engine runs).
+     */
+    UPLOADS_VIA: z.enum(['auto', 'gateway', 'storage']).default('auto'),
     S3_REGION: z
       .string()
       .regex(/^[a-z0-9-]{1,32}$/)
@@ -246,6 +254,8 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required in production (mask URLs are built on it, never on the Host header)' });
     if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS)
       ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
+    if (c.UPLOADS_VIA === 'storage' && (!c.ARTIFACTS_URL || c.BACKEND !== 'local'))
+      ctx.addIssue({ code: 'custom', path: ['UPLOADS_VIA'], message: 'storage needs ARTIFACTS_URL and BACKEND=local' });
     if (c.IMAGE_MIN_SIDE > c.IMAGE_MAX_SIDE) ctx.addIssue({ code: 'custom', path: ['IMAGE_MIN_SIDE'], message: 'must not exceed IMAGE_MAX_SIDE' });
     if (c.BACKEND === 'lookoutvision' && !c.LOOKOUTVISION_REGION && !c.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['LOOKOUTVISION_REGION'], message: 'BACKEND=lookoutvision needs LOOKOUTVISION_REGION or AWS_REGION' });

@@ -110,9 +110,14 @@ export async function createServices(
   const uploads = new ImageUploads(
     pendingUploads,
     { maxBytes: config.MAX_UPLOAD_BYTES, ttlSeconds: config.UPLOAD_URL_TTL_SECONDS, limits: imageLimits(config) },
-    // Only the embedded engine keeps models in ARTIFACTS_URL; its uploads go there by presigned PUT.
-    config.ARTIFACTS_URL && config.BACKEND === 'local'
-      ? new S3UploadBytes(config.ARTIFACTS_URL, { endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE })
+    // Only the embedded engine keeps models in ARTIFACTS_URL; its uploads go there by presigned PUT
+    // unless the storage is not reachable by clients (UPLOADS_VIA=gateway).
+    uploadsToStorage(config)
+      ? new S3UploadBytes(
+          config.ARTIFACTS_URL!,
+          { endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: config.S3_FORCE_PATH_STYLE },
+          config.S3_PUBLIC_ENDPOINT,
+        )
       : null,
     log,
   );
@@ -150,6 +155,11 @@ export async function createServices(
       await lock?.release();
     },
   };
+}
+
+function uploadsToStorage(config: Config): boolean {
+  if (config.UPLOADS_VIA === 'gateway') return false;
+  return !!config.ARTIFACTS_URL && config.BACKEND === 'local';
 }
 
 /** Who may call GraphQL, said once at start-up: an open gateway should never be a surprise. */

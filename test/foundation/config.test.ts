@@ -24,3 +24,15 @@ test('bad protocol settings are all listed at once, secrets never echoed', () =>
   expect(text).toMatch(/GRAPHQL_ADMIN_TOKEN/);
   expect(text).not.toMatch(/short/);
 });
+
+test('uploads cannot be sent to a storage that is not configured', () => {
+  let err: ConfigError | undefined;
+  try {
+    loadConfig({ UPLOADS_VIA: 'storage' });
+  } catch (e) {
+    err = e as ConfigError;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  expect(err!.problems.join('\n')).toMatch(/UPLOADS_VIA: storage needs ARTIFACTS_URL and BACKEND=local/);
+  expect(loadConfig({ UPLOADS_VIA: 'storage', ARTIFACTS_URL: 's3://models-bucket/m' }).UPLOADS_VIA).toBe('storage');
+});

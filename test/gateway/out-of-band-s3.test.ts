@@ -106,6 +106,38 @@ test('bytes of another size than the upload was created for are refused at detec
   expect(await uploadsInStorage()).toEqual([]);
 });
 
+test('S3_PUBLIC_ENDPOINT signs the URL for the address clients use; UPLOADS_VIA=gateway keeps the bytes off the storage', async () => {
+  const image = await png(textureRgb(7302, [defectFor(2)]));
+  const publicOrigin = s3Url.replace('127.0.0.1', 'localhost');
+  for (const [env, expected] of [
+    [{ S3_PUBLIC_ENDPOINT: publicOrigin }, `${publicOrigin}/${BUCKET}/models/uploads/`],
+    [{ UPLOADS_VIA: 'gateway' }, null],
+  ] as [Record<string, string>, string | null][]) {
+    const copy = await copyOfDataDir(data.path);
+    const other = await startGateway(copy.path, { ARTIFACTS_URL: `s3://${BUCKET}/models`, S3_ENDPOINT: s3Url, ...env });
+    try {
+      const res = await fetch(`${other.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: CREATE, variables: { i: { projectName: 'demo', contentType: 'image/png', byteLength: image.length } } }),
+      });
+      const created = ((await res.json()) as any).data.createImageUpload;
+      expect(created.uploadUrl.startsWith(expected ?? `${other.url}/uploads/${created.uploadId}?`)).toBe(true);
+      expect((await fetch(created.uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(image) })).status).toBe(200);
+      const detected = await fetch(`${other.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: DETECT, variables: { id: created.uploadId } }),
+      });
+      expect(((await detected.json()) as any).data.detectAnomalies.isAnomalous).toBe(true);
+      expect(await uploadsInStorage()).toEqual([]);
+    } finally {
+      await other.stop();
+      await copy.cleanup();
+    }
+  }
+});
+
 test('objects of expired uploads are swept', async () => {
   const bytes = new S3UploadBytes(`s3://${BUCKET}/models`, { endpoint: s3Url, region: 'us-east-1', forcePathStyle: true });
   try {

@@ -13,14 +13,18 @@ import { s3Client, type S3EndpointOptions } from '../../projects/s3-objects';
  */
 export class S3UploadBytes {
   private readonly client: S3Client;
+  /** Signs the URLs clients use: on the storage's public address where that differs. */
+  private readonly signer: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
 
-  constructor(artifactsUrl: string, endpoint: S3EndpointOptions) {
+  constructor(artifactsUrl: string, endpoint: S3EndpointOptions, publicEndpoint?: string) {
     const { bucket, prefix } = parseArtifactsUrl(artifactsUrl);
     this.bucket = bucket;
     this.prefix = `${prefix}uploads/`;
     this.client = s3Client(endpoint);
+    // Presigning is local arithmetic; the signature covers the host, so it must be the client's.
+    this.signer = publicEndpoint ? s3Client({ ...endpoint, endpoint: publicEndpoint }) : this.client;
   }
 
   private key(id: string): string {
@@ -29,7 +33,7 @@ export class S3UploadBytes {
 
   presign(id: string, contentType: string, byteLength: number, expiresInSeconds: number): Promise<string> {
     const command = new PutObjectCommand({ Bucket: this.bucket, Key: this.key(id), ContentType: contentType, ContentLength: byteLength });
-    return this.guard(() => getSignedUrl(this.client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) }));
+    return this.guard(() => getSignedUrl(this.signer, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) }));
   }
 
   /** The object's bytes, or null while nothing was PUT. More than `maxBytes` is refused unread. */
@@ -82,5 +86,6 @@ export class S3UploadBytes {
 
   close(): void {
     this.client.destroy();
+    if (this.signer !== this.client) this.signer.destroy();
   }
 }
