@@ -128,65 +128,68 @@ export class ImageUploads {
     if (!upload || upload.owner !== owner) throw uploadNotFound(id);
     if (upload.projectName !== projectName)
       throw new AppError('BAD_USER_INPUT', `The upload ${id} was created for project "${upload.projectName}", not "${projectName.slice(0, 255)}".`);
-    if (upload.storage === 's3') return this.useFromStorage(upload, use);
-    const found = await this.store.transition(id, 'READY', 'CLAIMED');
-    if (found !== 'READY') throw unusable(id, found);
-    let image: ImageInput;
-    try {
-      const bytes = await this.store.bytes(id);
-      if (!bytes) throw uploadNotFound(id);
-      image = checkImage(bytes, upload.sha256 ?? '', upload.contentType, this.options.limits, 'exif');
-    } catch (err) {
-      await this.store.transition(id, 'CLAIMED', 'READY').catch(() => null);
-      throw err;
+    const { limits } = this.options;
+    if (upload.storage === 'gateway') {
+      // The bytes were checked when they were PUT; their header is read again for the image.
+      return this.claimed(
+        upload,
+        'READY',
+        async () => {
+          const bytes = await this.store.bytes(id);
+          if (!bytes) throw uploadNotFound(id);
+          return checkImage(bytes, upload.sha256 ?? '', upload.contentType, limits, 'exif');
+        },
+        async () => undefined,
+        use,
+      );
     }
-    try {
-      const result = await use(image);
-      await this.store.transition(id, 'CLAIMED', 'USED');
-      return result;
-    } catch (err) {
-      const retry = isAppError(err) && RETRYABLE.has(err.code);
-      await this.store.transition(id, 'CLAIMED', retry ? 'READY' : 'USED').catch(() => null);
-      throw err;
-    }
+    // In the model storage: nothing here knows when the PUT happened, so the claim is taken while
+    // the upload is still WAITING; an absent object hands it back and tells the caller to PUT.
+    const s3 = this.s3!;
+    return this.claimed(
+      upload,
+      'WAITING',
+      async () => {
+        const bytes = await s3.read(id, upload.byteLength);
+        if (!bytes) throw unusable(id, 'WAITING');
+        if (bytes.length !== upload.byteLength)
+          throw new AppError('BAD_USER_INPUT', `The upload is truncated: ${bytes.length} of the ${upload.byteLength} bytes it was created for arrived.`);
+        return checkImage(bytes, createHash('sha256').update(bytes).digest('hex'), upload.contentType, limits, 'exif');
+      },
+      () => s3.remove(id).catch(() => undefined),
+      use,
+    );
   }
 
   /**
-   * An upload whose bytes went to the model storage: the claim is taken while it is still
-   * WAITING (nothing here knows when the PUT happened), then the object is read; absent, the
-   * claim is handed back and the caller told to PUT first. Once settled the object is deleted.
+   * One use of an upload: claimed from `from`, its image read, `use` run. Whatever settles it for
+   * good spends it (and `discard`s its bytes); a failure a retry may cure, or bytes not there yet,
+   * hands it back to `from`.
    */
-  private async useFromStorage<T>(upload: PendingUpload, use: (image: ImageInput) => Promise<T>): Promise<T> {
+  private async claimed<T>(
+    upload: PendingUpload,
+    from: 'READY' | 'WAITING',
+    read: () => Promise<ImageInput>,
+    discard: () => Promise<void>,
+    use: (image: ImageInput) => Promise<T>,
+  ): Promise<T> {
     const { id } = upload;
-    const found = await this.store.transition(id, 'WAITING', 'CLAIMED');
-    if (found !== 'WAITING') throw unusable(id, found === 'CLAIMED' ? 'CLAIMED' : found === null ? null : 'USED');
-    const spend = async () => {
-      await this.store.transition(id, 'CLAIMED', 'USED').catch(() => null);
-      await this.s3!.remove(id).catch(() => undefined);
-    };
-    let image: ImageInput;
-    try {
-      const bytes = await this.s3!.read(id, upload.byteLength);
-      if (!bytes) {
-        await this.store.transition(id, 'CLAIMED', 'WAITING').catch(() => null);
-        throw unusable(id, 'WAITING');
+    const found = await this.store.transition(id, from, 'CLAIMED');
+    if (found !== from) throw unusable(id, found);
+    const settle = async (err: unknown) => {
+      if (isAppError(err) && (RETRYABLE.has(err.code) || err.code === 'UPLOAD_NOT_READY')) {
+        await this.store.transition(id, 'CLAIMED', from).catch(() => null);
+        return;
       }
-      if (bytes.length !== upload.byteLength)
-        throw new AppError('BAD_USER_INPUT', `The upload is truncated: ${bytes.length} of the ${upload.byteLength} bytes it was created for arrived.`);
-      image = checkImage(bytes, createHash('sha256').update(bytes).digest('hex'), upload.contentType, this.options.limits, 'exif');
-    } catch (err) {
-      if (isAppError(err) && err.code === 'UPLOAD_NOT_READY') throw err;
-      if (isAppError(err) && RETRYABLE.has(err.code)) await this.store.transition(id, 'CLAIMED', 'WAITING').catch(() => null);
-      else await spend();
-      throw err;
-    }
+      await this.store.transition(id, 'CLAIMED', 'USED').catch(() => null);
+      await discard();
+    };
     try {
-      const result = await use(image);
-      await spend();
+      const result = await use(await read());
+      await settle(null);
       return result;
     } catch (err) {
-      if (isAppError(err) && RETRYABLE.has(err.code)) await this.store.transition(id, 'CLAIMED', 'WAITING').catch(() => null);
-      else await spend();
+      await settle(err);
       throw err;
     }
   }
