@@ -32,8 +32,20 @@ function codeOf(error: GraphQLError): string {
 
 const MAX_FIELDS = 3;
 
+/** Apollo keeps one parsed document per query text, so each operation is labelled once, not per request. */
+const labels = new WeakMap<OperationDefinitionNode, string>();
+
 function label(operation: OperationDefinitionNode | undefined): string {
   if (!operation) return 'invalid'; // not parsed or not valid: no fields to name
+  let known = labels.get(operation);
+  if (known === undefined) {
+    known = labelOf(operation);
+    labels.set(operation, known);
+  }
+  return known;
+}
+
+function labelOf(operation: OperationDefinitionNode): string {
   const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
   const unique = [...new Set(fields)].sort();
   const shown = unique.slice(0, MAX_FIELDS).join(',') + (unique.length > MAX_FIELDS ? ',...' : '');
