@@ -38,6 +38,24 @@ export function decodeCursor(kind: string, cursor: string | null | undefined): s
   return text.slice(kind.length + 1);
 }
 
+/** A page from its edges: the cursors of its ends come from them, the rest from the list's reader. */
+export function connection<E extends { cursor: string }>(
+  edges: E[],
+  more: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor?: string | null },
+  totalCount: number,
+): { edges: E[]; pageInfo: PageInfo; totalCount: number } {
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: more.hasNextPage,
+      hasPreviousPage: more.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: more.endCursor !== undefined ? more.endCursor : (edges.at(-1)?.cursor ?? null),
+    },
+    totalCount,
+  };
+}
+
 /**
  * A page of a list held whole: items after the one `isAfter` names (the cursor's position),
  * `first` of them. `positionOf` gives each item its position for its cursor.

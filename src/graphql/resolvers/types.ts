@@ -2,7 +2,7 @@ import { mayOnProject } from '../../auth/principal';
 import { isDetectionId } from '../../detection/detection-id';
 import { maskPath, picturePath } from '../../masks/mask-paths';
 import { describeEntry, imageStats } from '../../projects/datasets';
-import { decodeCursor, encodeCursor, pageOf, pageSize } from '../connections';
+import { connection, decodeCursor, encodeCursor, pageOf, pageSize } from '../connections';
 import { modelNotFound } from '../../projects/resources';
 import type {
   AnomalyResolvers,
@@ -98,16 +98,8 @@ export const Project: ProjectResolvers = {
       node: { detection, cached: true },
       detectedAt: new Date(detection.createdAt),
     }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: r.more,
-        hasPreviousPage: after !== null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: r.last ? encodeCursor('detection', r.last) : null,
-      },
-      totalCount: r.total,
-    };
+    // The page's last member may have been evicted since: the next page still starts after it.
+    return connection(edges, { hasNextPage: r.more, hasPreviousPage: after !== null, endCursor: r.last ? encodeCursor('detection', r.last) : null }, r.total);
   },
   createdAt: (p, _a, ctx) => {
     const state = ctx.services.projects?.registry.find(p.name);
