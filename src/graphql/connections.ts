@@ -72,14 +72,5 @@ export function pageOf<T>(
   const start = after === null ? 0 : startAfter(after);
   const slice = items.slice(start, start + first);
   const edges = slice.map((node, i) => ({ cursor: encodeCursor(kind, positionOf(node, start + i)), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: start + first < items.length,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: items.length,
-  };
+  return connection(edges, { hasNextPage: start + first < items.length, hasPreviousPage: start > 0 }, items.length);
 }
