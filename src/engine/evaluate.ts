@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { concatArrays } from './arrays';
-import { readMaskLabels } from './dataset/masks';
-import { readImage, readMask } from './dataset/read-entry';
+import { entryMaskLabels } from './dataset/masks';
+import { readImage } from './dataset/read-entry';
 import type { DatasetEntry } from './dataset/types';
 import type { AnomalyModel } from './detector';
 import { auroc, confusionAt, pixelAuroc, quantile } from './metrics';
@@ -47,7 +47,7 @@ export async function evaluateModel(
       pixelScores.push(pixelMap(r.anomalyMap, input).data);
       pixelLabels.push(
         e.mask
-          ? (await readMaskLabels(await readMask(e), e.maskRef ?? e.mask, classes!, r.image, r.anomalyMap.roi, input)).map((v) => (v ? 1 : 0))
+          ? (await entryMaskLabels(e, undefined, classes!, r.image, r.anomalyMap.roi, input)).map((v) => (v ? 1 : 0))
           : new Uint8Array(input.width * input.height),
       );
     }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AppError, isAppError } from '../errors';
 import { concatArrays } from './arrays';
 import { verdict } from './calibration';
-import { readMaskLabels } from './dataset/masks';
+import { entryMaskLabels } from './dataset/masks';
 import { splitDataset } from './dataset/split';
 import { countLabels, type Dataset, type DatasetEntry } from './dataset/types';
 import type { ExtractorSpec } from './features/extractor';
@@ -16,7 +16,6 @@ import { scorePatches, type ImageFeatures, type ScoringSetup } from './pipeline'
 import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
 import { NearestNeighbourIndex } from './scoring/knn';
 import { pixelMap } from './segmentation';
-import { readMask } from './dataset/read-entry';
 import type { Orientation } from './training/orientation';
 import { TrainingRun } from './training/stages';
 
@@ -176,9 +175,7 @@ async function evaluateTest(
       scores.push(pixelMap(testScored[i].grid, input).data);
       labels.push(
         e.mask
-          ? (await readMaskLabels(await readMask(e, files), e.maskRef ?? e.mask, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map(
-              (v) => (v ? 1 : 0),
-            )
+          ? (await entryMaskLabels(e, files, segmentation.classes, testFeatures[i].header, testFeatures[i].roi, input)).map((v) => (v ? 1 : 0))
           : new Uint8Array(input.width * input.height),
       );
     }

@@ -1,6 +1,7 @@
 import { AppError, isAppError } from '../errors';
 import { checkAllowedFile, describeRefusal, OPEN_FILE_ACCESS, UnreadableFile } from '../engine/dataset/file-access';
 import { findLabel, parseManifest, resolveRef, type ManifestOptions } from '../engine/dataset/manifest';
+import { displayColours } from '../engine/dataset/masks';
 import type { AnomalyClass, Dataset, Label } from '../engine/dataset/types';
 import type { DatasetEntryRecord } from './records';
 
@@ -102,14 +103,15 @@ export function toDataset(entries: DatasetEntryRecord[], options: ManifestOption
     const one = parseManifest(e.line, e.base ?? '/', options);
     out.entries.push(...one.entries);
     out.unlabelled += one.unlabelled;
-    for (const c of one.classes) {
+    // Mask colours are compared as the lines give them; the colours types show in come after.
+    for (const c of one.entries.flatMap((x) => x.maskClasses ?? [])) {
       const known = classes.get(c.name);
       if (known && known.color !== c.color)
         throw new AppError('DATASET_INVALID', `Anomaly type "${c.name}" has colour ${c.color} in one entry and ${known.color} in another.`);
       classes.set(c.name, c);
     }
   }
-  out.classes = [...classes.values()];
+  out.classes = displayColours([...classes.values()]);
   return out;
 }
 

@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { confinedJoin } from '../engine/dataset/file-access';
 import { BUCKET_NAME } from '../engine/dataset/manifest';
 import { AppError } from '../errors';
@@ -39,6 +40,23 @@ export class Buckets {
   /** As `fetch`, unless the local mirror already holds the object. */
   async fetchMissing(bucket: string, key: string): Promise<void> {
     if (this.isRemote(bucket) && !(await exists(this.path(bucket, key)))) await this.fetch(bucket, key);
+  }
+
+  /**
+   * Every object under `s3://bucket/prefix`, relative to the prefix: the files of a folder bucket,
+   * or the keys on the endpoint. Nothing is copied yet; the dataset copies what it takes.
+   */
+  async list(bucket: string, prefix: string, max: number): Promise<string[]> {
+    if (this.isRemote(bucket)) return this.remote!.list(bucket, prefix, max);
+    const dir = this.path(bucket, prefix || '.');
+    let files: string[];
+    try {
+      files = await readdir(dir, { recursive: true });
+    } catch {
+      throw new AppError('DATASET_INVALID', `s3://${bucket}/${prefix} is not a folder the gateway can read.`);
+    }
+    if (files.length > max) throw new AppError('DATASET_INVALID', `s3://${bucket}/${prefix} holds more than ${max} files.`);
+    return files.map((f) => f.split(sep).join('/'));
   }
 
   /** Sends a file written at `path(bucket, key)` to its remote bucket (a no-op for folder buckets). */

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { AppError } from '../errors';
 import { describeRefusal, readAllowedFile, type FileAccess } from '../engine/dataset/file-access';
 import type { ManifestOptions } from '../engine/dataset/manifest';
+import { folderLayout, manifestLine } from '../engine/dataset/folder-layout';
 import { checkReferences, filterEntries, imageStats, mergeEntries, parseLines, referencedObjects, type EntryFilter } from './datasets';
 import type { Buckets } from './locations';
 import { KeyedLock } from '../lib/keyed-lock';
@@ -11,7 +12,14 @@ import type { DatasetRecord, DatasetType, DatasetEntryRecord, S3Object } from '.
 import { conflict, datasetNotFound, modelArn, parseArn, projectNotFound, type ArnScope } from './resources';
 import { checkModelTags } from './training-options';
 
-export type DatasetSource = S3Object | { text: string; base: string };
+/** An S3 folder in either folder layout (engine/dataset/folder-layout.ts). */
+export interface FolderSource {
+  folder: S3Object;
+  /** Share of each MVTec defect folder that goes to the TRAIN side. */
+  defectsInTraining?: number;
+}
+
+export type DatasetSource = S3Object | FolderSource | { text: string; base: string };
 
 export interface RegistryOptions {
   scope: ArnScope;
@@ -182,12 +190,19 @@ export class ProjectRegistry {
       this.assertNoDataset(project, type);
       let entries: DatasetEntryRecord[] = [];
       if (source) {
-        entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);
+        if ('folder' in source) entries = parseLines(await this.folderLines(source, type), this.dataDir, now);
+        else entries = 'bucket' in source ? await this.readManifest(source, now) : parseLines(source.text, source.base, now);
         this.assertWithinQuota(project, entries.length);
         await this.ensureObjects(entries);
         await checkReferences(entries, this.manifestOptions);
       }
-      const from = !source ? 'empty' : 'bucket' in source ? `from s3://${source.bucket}/${source.key}` : 'from an uploaded manifest';
+      const from = !source
+        ? 'empty'
+        : 'folder' in source
+          ? `from the folder s3://${source.folder.bucket}/${source.folder.key}`
+          : 'bucket' in source
+            ? `from s3://${source.bucket}/${source.key}`
+            : 'from an uploaded manifest';
       const d: DatasetRecord = { type, createdAt: now, updatedAt: now, status: 'CREATE_COMPLETE', statusMessage: `Created ${from}.`, entries };
       await this.store.saveDataset(project, d);
       return d;
@@ -205,6 +220,21 @@ export class ProjectRegistry {
     const fetch = (o: S3Object) => (missingOnly ? buckets.fetchMissing(o.bucket, o.key) : buckets.fetch(o.bucket, o.key));
     // A few at a time: enough to hide latency, few enough not to swamp a small store.
     for (let i = 0; i < objects.length; i += 8) await Promise.all(objects.slice(i, i + 8).map(fetch));
+  }
+
+  /**
+   * A folder's images as manifest lines naming `s3://` objects. An MVTec folder gives the TRAIN
+   * dataset its training side and the TEST dataset the rest, so two calls with the same share
+   * never put an image on both sides; a Lookout folder gives every image to either.
+   */
+  private async folderLines({ folder, defectsInTraining }: FolderSource, type: DatasetType): Promise<string> {
+    const prefix = folder.key && !folder.key.endsWith('/') ? `${folder.key}/` : folder.key;
+    const files = await this.options.buckets.list(folder.bucket, prefix, this.options.maxDatasetImages * 4);
+    const layout = folderLayout(files, `s3://${folder.bucket}/${prefix}`, defectsInTraining);
+    const side = type;
+    const taken = layout.kind === 'mvtec' ? layout.entries.filter((e) => e.side === side) : layout.entries;
+    if (!taken.length) throw new AppError('DATASET_INVALID', `The folder s3://${folder.bucket}/${prefix} has no images for a ${type.toUpperCase()} dataset.`);
+    return taken.map((e) => manifestLine(e, (p) => `s3://${folder.bucket}/${prefix}${p}`)).join('\n');
   }
 
   private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { AppError } from '../errors';
 import { writeFileAtomic } from './atomic-file';
 
@@ -53,6 +53,25 @@ export class S3Objects {
       throw new AppError('DATASET_INVALID', `s3://${bucket}/${key} cannot be read from the S3 endpoint: ${name}.`, {}, { cause: err });
     }
     await writeFileAtomic(path, bytes);
+  }
+
+  /** Keys under `prefix`, relative to it; more than `max` is refused rather than listed for minutes. */
+  async list(bucket: string, prefix: string, max: number): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of r.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) keys.push(o.Key.slice(prefix.length));
+        if (keys.length > max) throw new AppError('DATASET_INVALID', `s3://${bucket}/${prefix} holds more than ${max} objects.`);
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      const name = err instanceof S3ServiceException ? err.name : (err as Error).message;
+      throw new AppError('DATASET_INVALID', `s3://${bucket}/${prefix} cannot be listed on the S3 endpoint: ${name}.`, {}, { cause: err });
+    }
+    return keys;
   }
 
   async upload(bucket: string, key: string, path: string, contentType: string): Promise<void> {

@@ -67,3 +67,11 @@ export function parseSensitivity(value: string | undefined): number | undefined 
   if (!(n > 0 && n < 1)) throw new UsageError('--sensitivity takes a number strictly between 0 and 1 (0.5: as calibrated).');
   return n;
 }
+
+/** A share in [0, 1] (0 allowed, unlike a ratio). */
+export function parseShare(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag} must be a number from 0 to 1; got "${value}".`);
+  return n;
+}

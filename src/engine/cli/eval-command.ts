@@ -1,13 +1,16 @@
 import { imageLimits, type Config } from '../../config';
 import { evaluateModel } from '../evaluate';
-import { readDataset } from '../dataset/folder';
+import { readDatasetSides } from '../dataset/folder';
 import { AnomalyModel } from '../detector';
-import { parseBuckets, parseSensitivity, UsageError } from './args';
+import { parseBuckets, parseSensitivity, parseShare, UsageError } from './args';
 
 export async function runEval(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [modelDir, dataset] = positionals;
   if (!modelDir || !dataset || positionals.length > 2) throw new UsageError('eval needs <model-dir> and <dataset>.');
-  const data = await readDataset(dataset, { buckets: parseBuckets(v.bucket as string[] | undefined) });
+  const defectsInTraining = parseShare(v['defects-in-training'] as string | undefined, '--defects-in-training');
+  const sides = await readDatasetSides(dataset, { buckets: parseBuckets(v.bucket as string[] | undefined), defectsInTraining });
+  // An MVTec folder is judged on its test side: the images its training did not see.
+  const data = sides.test ?? sides.train;
   const model = await AnomalyModel.load(modelDir, { limits: imageLimits(config) });
   try {
     const sensitivity = parseSensitivity(v.sensitivity as string | undefined);

@@ -21,10 +21,13 @@ import { runTrain } from './train-command';
 const COMMANDS: Record<string, { synopsis: string; about: string; options: Record<string, string> }> = {
   train: {
     synopsis: 'train <dataset> --out <model-dir>',
-    about: 'Train a model. <dataset> is a folder with normal/ and anomaly/ subfolders, or a Lookout for Vision manifest.',
+    about:
+      'Train a model. <dataset> is a Lookout for Vision manifest, a folder with normal/ and anomaly/ subfolders, or an MVTec AD / anomalib folder (train/good/, test/<defect>/, ground_truth/<defect>/), which brings its own test side.',
     options: {
       out: '--out <model-dir>               Where to write the model (required).',
       test: '--test <dataset>                Evaluate on this dataset instead of an automatic split.',
+      'defects-in-training':
+        '--defects-in-training <share>   MVTec folders: share of each defect folder that trains, so types are learnt (default 0.5; 0 trains on good images only).',
       resolution: '--resolution <px>               Long side of the model input (default: from image size).',
       roi: '--roi <auto|none|l,t,w,h>       Region of interest; fractions of the image (default auto).',
       extractor: '--extractor <name>              mobilenet-v2 (default), handcrafted, or onnx:<file>.',
@@ -51,6 +54,7 @@ const COMMANDS: Record<string, { synopsis: string; about: string; options: Recor
     about: "Image AUROC, precision/recall/F1 at the model's threshold, pixel AUROC (with masks) and detect latency.",
     options: {
       sensitivity: '--sensitivity <s>               Judge at this sensitivity instead of the recorded one.',
+      'defects-in-training': '--defects-in-training <share>   MVTec folders: the share given at training, so only the test side is judged (default 0.5).',
       bucket: '--bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).',
     },
   },
@@ -98,6 +102,7 @@ export const options = {
   'coreset-ratio': { type: 'string' },
   orientation: { type: 'string' },
   scoring: { type: 'string' },
+  'defects-in-training': { type: 'string' },
   bucket: { type: 'string', multiple: true },
   mask: { type: 'string' },
   heatmap: { type: 'string' },

@@ -1,8 +1,8 @@
 import { imageLimits, type Config } from '../../config';
 import { resolve } from 'node:path';
-import { readDataset } from '../dataset/folder';
+import { readDataset, readDatasetSides } from '../dataset/folder';
 import { trainModel } from '../train';
-import { parseBuckets, parseChoice, parseExtractor, parsePositiveInt, parseRatio, parseRoi, UsageError } from './args';
+import { parseBuckets, parseChoice, parseExtractor, parsePositiveInt, parseRatio, parseRoi, parseShare, UsageError } from './args';
 
 export async function runTrain(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
   const [dataset] = positionals;
@@ -20,8 +20,12 @@ export async function runTrain(positionals: string[], v: Record<string, unknown>
     scoring: parseChoice(v.scoring as string | undefined, '--scoring', ['local-contrast', 'max'] as const),
     limits: imageLimits(config),
   };
-  const train = await readDataset(dataset, { buckets });
-  const test = v.test ? await readDataset(v.test as string, { buckets }) : null;
+  const defectsInTraining = parseShare(v['defects-in-training'] as string | undefined, '--defects-in-training');
+  const sides = await readDatasetSides(dataset, { buckets, defectsInTraining });
+  if (sides.test && v.test) throw new UsageError(`${dataset} is an MVTec folder with its own test side; drop --test.`);
+  if (!sides.test && defectsInTraining !== undefined) throw new UsageError('--defects-in-training applies to MVTec folders only.');
+  const train = sides.train;
+  const test = v.test ? await readDataset(v.test as string, { buckets }) : sides.test;
   let lastLine = '';
   const { header } = await trainModel({ train, test }, resolve(out), {
     ...settings,

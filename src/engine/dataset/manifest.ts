@@ -2,6 +2,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../errors';
 import { allowedByRoots, confinedJoin, describeRefusal, OPEN_FILE_ACCESS, readAllowedFile, UnreadableFile, type FileAccess } from './file-access';
+import { displayColours } from './masks';
 import type { AnomalyClass, Dataset, DatasetEntry, Label } from './types';
 
 /**
@@ -84,7 +85,7 @@ export function parseManifest(text: string, baseDir: string, options: ManifestOp
     }
     entries.push(entry);
   });
-  return { entries, classes: [...classes.values()], unlabelled };
+  return { entries, classes: displayColours([...classes.values()]), unlabelled };
 }
 
 export function findLabel(row: Record<string, unknown>): Label | null {

@@ -1,7 +1,9 @@
 import sharp from 'sharp';
 import { AppError } from '../../errors';
 import type { Box } from '../image/decode';
-import type { AnomalyClass } from './types';
+import { readMask } from './read-entry';
+import type { FileAccess } from './file-access';
+import type { AnomalyClass, DatasetEntry } from './types';
 
 /**
  * Reads a Ground Truth mask into a label map: 0 for background, i + 1 for `classes[i]`.
@@ -58,6 +60,52 @@ export async function readMaskLabels(
     labels[p] = best;
   }
   return labels;
+}
+
+/**
+ * An entry's mask as labels of the dataset's `classes`. The mask is read in its own colours (its
+ * line's colour map), which need not be the colours the types are shown in: MVTec masks are white
+ * on black whatever the defect, and two lines may colour one type differently.
+ */
+export async function entryMaskLabels(
+  entry: DatasetEntry,
+  files: FileAccess | undefined,
+  classes: AnomalyClass[],
+  image: { width: number; height: number },
+  roi: Box,
+  size: { width: number; height: number },
+): Promise<Uint8Array> {
+  const own = entry.maskClasses?.length ? entry.maskClasses : classes;
+  const labels = await readMaskLabels(await readMask(entry, files), entry.maskRef ?? entry.mask!, own, image, roi, size);
+  if (own === classes) return labels;
+  // A type the dataset does not know stays marked as a defect (for pixel figures) under the first type.
+  const to = own.map((c) => Math.max(1, classes.findIndex((k) => k.name === c.name) + 1));
+  return labels.map((v) => (v ? to[v - 1] : 0));
+}
+
+/** Tableau's ten, as SageMaker Ground Truth colours labels: what types are shown in when theirs cannot be. */
+const PALETTE = ['#1F77B4', '#FF7F0E', '#2CA02C', '#D62728', '#9467BD', '#8C564B', '#E377C2', '#7F7F7F', '#BCBD22', '#17BECF'];
+
+/**
+ * The colours types are shown in: their own, unless it is a background colour (white or black, as
+ * binary masks have) or an earlier type already shows in it; then the first free palette colour.
+ */
+export function displayColours(classes: AnomalyClass[]): AnomalyClass[] {
+  const used = new Set<string>();
+  return classes.map((c) => {
+    let color = c.color;
+    if (color === '#FFFFFF' || color === '#000000' || used.has(color)) color = PALETTE.find((p) => !used.has(p)) ?? freeGrey(used);
+    used.add(color);
+    return color === c.color ? c : { ...c, color };
+  });
+}
+
+function freeGrey(used: Set<string>): string {
+  for (let v = 16; v < 240; v++) {
+    const hex = `#${v.toString(16).toUpperCase().padStart(2, '0').repeat(3)}`;
+    if (!used.has(hex)) return hex;
+  }
+  return '#808080';
 }
 
 function dist(data: Buffer, i: number, rgb: number[]): number {

@@ -1,7 +1,6 @@
 import { concatArrays } from '../arrays';
 import type { FileAccess } from '../dataset/file-access';
-import { readMaskLabels } from '../dataset/masks';
-import { readMask } from '../dataset/read-entry';
+import { entryMaskLabels } from '../dataset/masks';
 import type { AnomalyClass, DatasetEntry } from '../dataset/types';
 import { bestPixelThreshold } from '../metrics';
 import type { ImageFeatures, PatchScores } from '../pipeline';
@@ -29,7 +28,7 @@ export async function fitSegmentation(
   const pixelScores: Float32Array[] = [];
   const pixelLabels: Uint8Array[] = [];
   for (const { entry, features: f, scored } of masked) {
-    const labels = await readMaskLabels(await readMask(entry, files), entry.maskRef ?? entry.mask!, classes, f.header, f.roi, input);
+    const labels = await entryMaskLabels(entry, files, classes, f.header, f.roi, input);
     const grid = { width: f.features.width, height: f.features.height };
     samples.push({ features: f.features, cellLabels: labelsOnGrid(labels, input, grid, classes.length) });
     pixelScores.push(pixelMap(scored.grid, input).data);

@@ -74,6 +74,16 @@ export type BatchItem = {
 export type CreateDatasetInput = {
   /** Images of parts with a defect. */
   anomalyImages?: InputMaybe<Array<Scalars['Upload']['input']>>;
+  /** MVTec folders: share of each defect folder that goes to the TRAIN side (0 to 1, default 0.5; 0 trains on good images only). Give TRAIN and TEST the same share. */
+  defectsInTraining?: InputMaybe<Scalars['Float']['input']>;
+  /**
+   * A folder in a bucket, `s3://bucket/prefix/`, in either folder layout: `normal/` and `anomaly/`
+   * (Lookout for Vision's console import), or MVTec AD / anomalib (`train/good/`, `test/good/`,
+   * `test/<defect>/`, `ground_truth/<defect>/<name>_mask.png`). An MVTec folder's defect folders become
+   * anomaly types, each shown in its own colour, with their masks as segmentation labels; a TRAIN
+   * dataset takes `train/good` and a share of each defect folder, a TEST dataset the rest.
+   */
+  folderUrl?: InputMaybe<Scalars['String']['input']>;
   /** A Ground Truth manifest file (JSON Lines), as Lookout for Vision took it. */
   manifest?: InputMaybe<Scalars['Upload']['input']>;
   /** A Ground Truth manifest in a bucket: `s3://bucket/key`. */
@@ -1049,6 +1059,7 @@ export type ResolversTypes = ResolversObject<{
   BatchItem: ResolverTypeWrapper<Omit<BatchItem, 'result'> & { result?: Maybe<ResolversTypes['DetectionResult']> }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreateDatasetInput: CreateDatasetInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   CreateImageUploadInput: CreateImageUploadInput;
   CreateImageUploadPayload: ResolverTypeWrapper<CreateImageUploadPayload>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -1066,7 +1077,6 @@ export type ResolversTypes = ResolversObject<{
   DetectAnomaliesInput: DetectAnomaliesInput;
   DetectionResult: ResolverTypeWrapper<DetectionResultParent>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   DetectionResultConnection: ResolverTypeWrapper<Omit<DetectionResultConnection, 'edges'> & { edges: Array<ResolversTypes['DetectionResultEdge']> }>;
   DetectionResultEdge: ResolverTypeWrapper<Omit<DetectionResultEdge, 'node'> & { node: ResolversTypes['DetectionResult'] }>;
   DetectionSource: ResolverTypeWrapper<DetectionSource>;
@@ -1104,6 +1114,7 @@ export type ResolversParentTypes = ResolversObject<{
   BatchItem: Omit<BatchItem, 'result'> & { result?: Maybe<ResolversParentTypes['DetectionResult']> };
   Int: Scalars['Int']['output'];
   CreateDatasetInput: CreateDatasetInput;
+  Float: Scalars['Float']['output'];
   CreateImageUploadInput: CreateImageUploadInput;
   CreateImageUploadPayload: CreateImageUploadPayload;
   ID: Scalars['ID']['output'];
@@ -1119,7 +1130,6 @@ export type ResolversParentTypes = ResolversObject<{
   DetectAnomaliesInput: DetectAnomaliesInput;
   DetectionResult: DetectionResultParent;
   Boolean: Scalars['Boolean']['output'];
-  Float: Scalars['Float']['output'];
   DetectionResultConnection: Omit<DetectionResultConnection, 'edges'> & { edges: Array<ResolversParentTypes['DetectionResultEdge']> };
   DetectionResultEdge: Omit<DetectionResultEdge, 'node'> & { node: ResolversParentTypes['DetectionResult'] };
   DetectionSource: DetectionSource;

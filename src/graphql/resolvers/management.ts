@@ -1,5 +1,6 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError } from '../../errors';
+import { checkShare } from '../../engine/dataset/folder-layout';
 import { modelInfo } from '../../detection/backends/model-info';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import { VERSION_PATTERN } from '../../projects/project-store';
@@ -48,6 +49,12 @@ function s3Url(url: string): { bucket: string; key: string } {
   return { bucket: m[1], key: m[2] };
 }
 
+function s3Folder(url: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([0-9A-Za-z.\-_]{3,63})\/(.*)$/.exec(url);
+  if (!m) throw new AppError('BAD_USER_INPUT', `folderUrl must look like s3://bucket/prefix/; got "${url.slice(0, 200)}".`);
+  return { bucket: m[1], key: m[2] };
+}
+
 const datasetParent = (projectName: string, record: DatasetRecord) => ({ projectName, record });
 
 /**
@@ -82,13 +89,17 @@ export const managementMutations: MutationResolvers = {
       input.normalImages?.length || input.anomalyImages?.length ? 'images' : null,
       input.manifest ? 'manifest' : null,
       input.manifestUrl ? 'manifestUrl' : null,
+      input.folderUrl ? 'folderUrl' : null,
     ].filter(Boolean);
+    if (input.defectsInTraining != null && !input.folderUrl) throw new AppError('BAD_USER_INPUT', 'defectsInTraining goes with folderUrl.');
+    const defectsInTraining = input.folderUrl ? checkShare(input.defectsInTraining, 'defectsInTraining') : undefined;
     if (kinds.length > 1) throw new AppError('BAD_USER_INPUT', `Give one source for the dataset, not ${kinds.join(' and ')}.`);
     // Fail before reading any upload when the dataset cannot be made.
     registry.assertNoDataset(input.projectName, type);
     const dataDir = registry.dataDir;
     let record: DatasetRecord;
-    if (input.manifestUrl) record = await registry.createDataset(input.projectName, type, s3Url(input.manifestUrl));
+    if (input.folderUrl) record = await registry.createDataset(input.projectName, type, { folder: s3Folder(input.folderUrl), defectsInTraining });
+    else if (input.manifestUrl) record = await registry.createDataset(input.projectName, type, s3Url(input.manifestUrl));
     else if (input.manifest) record = await registry.createDataset(input.projectName, type, { text: await readText(input.manifest, ctx), base: dataDir });
     else if (kinds.length) {
       const images = await labelled(ctx, input.normalImages, input.anomalyImages);
