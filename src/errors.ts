@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   STORAGE_FULL: { status: 507, aws: 'InternalServerException', message: 'The gateway cannot write: its storage is full.' },
   DATASET_INVALID: { status: 400, aws: 'ValidationException', message: 'The dataset or manifest could not be read.' },
   MASK_INVALID: { status: 400, aws: 'ValidationException', message: 'An anomaly mask could not be read.' },
+  MODEL_IMPORT_INVALID: { status: 400, aws: 'ValidationException', message: 'The model to import is not one the gateway can serve.' },
   UPLOAD_NOT_FOUND: { status: 404, aws: 'ResourceNotFoundException', message: 'No such upload.' },
   UPLOAD_NOT_READY: { status: 409, aws: 'ConflictException', message: 'The upload has no image yet.' },
   UPLOAD_USED: { status: 409, aws: 'ConflictException', message: 'The upload was already used.' },

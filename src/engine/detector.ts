@@ -3,7 +3,7 @@ import { atSensitivity, verdict, type Calibration } from './calibration';
 import { getExtractor } from './features/extractor';
 import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageFormat, type ImageLimits } from './image/image-header';
-import type { ModelHeader } from './model/model-header';
+import type { TrainedHeader } from './model/model-header';
 import { loadModel } from './model/model-store';
 import { readSensitivity } from './model/operating-point';
 import { imageFeatures, scorePatches, type ScoringSetup } from './pipeline';
@@ -45,7 +45,7 @@ export interface LoadOptions {
 /** A trained model, loaded and ready to score images. */
 export class AnomalyModel {
   private constructor(
-    readonly header: ModelHeader,
+    readonly header: TrainedHeader,
     private readonly setup: ScoringSetup,
     private readonly index: NearestNeighbourIndex,
     private readonly prototypes: Float32Array | null,

@@ -3,7 +3,7 @@ import { concatArrays } from './arrays';
 import { entryMaskLabels } from './dataset/masks';
 import { readImage } from './dataset/read-entry';
 import type { DatasetEntry } from './dataset/types';
-import type { AnomalyModel } from './detector';
+import type { Detector } from './load-detector';
 import { auroc, confusionAt, pixelAuroc, quantile } from './metrics';
 import { pixelMap } from './segmentation';
 
@@ -23,7 +23,7 @@ export interface EvaluationReport {
  * decoding and describe what a client would see.
  */
 export async function evaluateModel(
-  model: AnomalyModel,
+  model: Detector,
   entries: DatasetEntry[],
   progress: (p: { done: number; total: number }) => void = () => {},
   sensitivity = model.sensitivity,

@@ -10,7 +10,7 @@ import type { FileAccess } from './dataset/file-access';
 import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/image-header';
 import { auroc, confusionAt, pixelAuroc } from './metrics';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelHeader } from './model/model-header';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type TrainedHeader } from './model/model-header';
 import { saveModel, sha256 } from './model/model-store';
 import { scorePatches, type ImageFeatures, type ScoringSetup } from './pipeline';
 import { LOCAL_CONTRAST, type ScoringMethod } from './scoring/image-score';
@@ -72,7 +72,7 @@ export interface TestPrediction {
 }
 
 export interface TrainedModel {
-  header: ModelHeader;
+  header: TrainedHeader;
   testPredictions: TestPrediction[];
 }
 
@@ -105,7 +105,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
     try {
       const cal = await run.calibrate(normals, anomalies, bankStage);
       const fitted = await run.fitSegmentation(anomalies, classes, bank.dims, cal);
-      const segmentation: ModelHeader['segmentation'] = fitted && {
+      const segmentation: TrainedHeader['segmentation'] = fitted && {
         classes,
         pixelThreshold: fitted.pixelThreshold,
         prototypesSha256: sha256(fitted.prototypes),
@@ -122,7 +122,7 @@ export async function trainModel(data: { train: Dataset; test?: Dataset | null }
         o.files,
       );
       const counts = countLabels(train);
-      const header: ModelHeader = {
+      const header: TrainedHeader = {
         format: MODEL_FORMAT,
         formatVersion: MODEL_FORMAT_VERSION,
         createdAt: new Date().toISOString(),
@@ -155,7 +155,7 @@ async function evaluateTest(
   setup: ScoringSetup,
   index: NearestNeighbourIndex,
   featuresOf: (entries: DatasetEntry[], stage: string) => Promise<ImageFeatures[]>,
-  segmentation: ModelHeader['segmentation'],
+  segmentation: TrainedHeader['segmentation'],
   threshold: number,
   files: FileAccess | undefined,
 ) {

@@ -1,7 +1,9 @@
+import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../errors';
 import type { ModelHeader } from '../engine/model/model-header';
 import type { EnginePool } from '../engine/worker/engine-pool';
+import { prepareImport, writeImport } from '../engine/imported/import-model';
 import { toDataset } from './datasets';
 import { writeEvaluation } from './evaluation';
 import { modelDir, type ProjectState } from './project-store';
@@ -13,6 +15,14 @@ import { checkModelTags, trainOptionsFromTags } from './training-options';
 import { TrainingRuns } from './training-runs';
 import type { TrainingProgress } from './training-leases';
 import type { Metrics } from '../lib/metrics';
+
+export interface ImportModelInput {
+  /** The export's ONNX bytes. */
+  onnx: Uint8Array;
+  /** Its metadata.json, parsed (anomalib v1 exports need it). */
+  metadata: unknown | null;
+  description: string | null;
+}
 
 export interface CreateModelInput {
   description: string | null;
@@ -121,6 +131,47 @@ export class ModelLifecycle {
       };
       await this.store.saveModel(project, m);
       this.spawnTraining(project, version);
+      return m;
+    });
+  }
+
+  /**
+   * A model brought in from anomalib's ONNX export: checked and run once before the project is
+   * touched, then stored (and published to the model storage) as a new version that is TRAINED,
+   * to be started, stopped and used like any other. A file that does not fit changes nothing.
+   */
+  async importModel(project: string, input: ImportModelInput, now = Date.now()): Promise<ModelRecord> {
+    this.registry.project(project);
+    const prepared = await prepareImport(input.onnx, input.metadata);
+    return this.registry.mutate(project, async () => {
+      const state = this.registry.project(project);
+      const version = String(state.project.lastVersion + 1);
+      const dir = this.dir(project, version);
+      try {
+        await writeImport(prepared, dir);
+        await this.store.artifacts.publish(project, version, dir);
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
+      state.project.lastVersion += 1;
+      await this.store.saveProject(state);
+      const m: ModelRecord = {
+        version,
+        createdAt: now,
+        status: 'TRAINED',
+        statusMessage: `Imported from an anomalib ONNX export (${prepared.header.imported.exportVersion}).`,
+        description: input.description,
+        outputConfig: { bucket: 'lookout-gateway', prefix: 'evaluations/' },
+        kmsKeyId: null,
+        tags: {},
+        minInferenceUnits: null,
+        maxInferenceUnits: null,
+        evaluation: null,
+        job: null,
+      };
+      await this.store.saveModel(project, m);
+      this.onChange();
       return m;
     });
   }

@@ -237,6 +237,17 @@ export class ProjectRegistry {
     return taken.map((e) => manifestLine(e, (p) => `s3://${folder.bucket}/${prefix}${p}`)).join('\n');
   }
 
+  /** An object a request names (`s3://bucket/key`), copied if remote and read within `maxBytes` from the allowed roots. */
+  async readObject(source: S3Object, maxBytes: number, what: string): Promise<Buffer> {
+    await this.options.buckets.fetch(source.bucket, source.key);
+    const access = { ...this.options.files, maxBytes };
+    try {
+      return await readAllowedFile(this.options.buckets.path(source.bucket, source.key), access);
+    } catch (err) {
+      throw new AppError('BAD_USER_INPUT', `The ${what} s3://${source.bucket}/${source.key} ${describeRefusal(err, access)}.`);
+    }
+  }
+
   private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {
     await this.options.buckets.fetch(source.bucket, source.key);
     const path = this.options.buckets.path(source.bucket, source.key);

@@ -1,7 +1,8 @@
 import { imageLimits, type Config } from '../../config';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AppError } from '../../errors';
-import { AnomalyModel, toLookoutResult } from '../detector';
+import { toLookoutResult } from '../detector';
+import { loadDetector } from '../load-detector';
 import { renderHeatMap } from '../heatmap';
 import { parseSensitivity, UsageError } from './args';
 
@@ -14,7 +15,7 @@ export async function runDetect(positionals: string[], v: Record<string, unknown
   } catch (err) {
     throw new AppError('BAD_USER_INPUT', `The image ${image} cannot be read: ${(err as Error).message}`);
   }
-  const model = await AnomalyModel.load(modelDir, { limits: imageLimits(config) });
+  const model = await loadDetector(modelDir, { limits: imageLimits(config) });
   try {
     const r = await model.detect(bytes, undefined, { sensitivity: parseSensitivity(v.sensitivity as string | undefined) });
     if (v.mask && r.mask) await writeFile(v.mask as string, r.mask.png);

@@ -1,7 +1,7 @@
 import { imageLimits, type Config } from '../../config';
 import { evaluateModel } from '../evaluate';
 import { readDatasetSides } from '../dataset/folder';
-import { AnomalyModel } from '../detector';
+import { loadDetector } from '../load-detector';
 import { parseBuckets, parseSensitivity, parseShare, UsageError } from './args';
 
 export async function runEval(positionals: string[], v: Record<string, unknown>, config: Config): Promise<void> {
@@ -11,7 +11,7 @@ export async function runEval(positionals: string[], v: Record<string, unknown>,
   const sides = await readDatasetSides(dataset, { buckets: parseBuckets(v.bucket as string[] | undefined), defectsInTraining });
   // An MVTec folder is judged on its test side: the images its training did not see.
   const data = sides.test ?? sides.train;
-  const model = await AnomalyModel.load(modelDir, { limits: imageLimits(config) });
+  const model = await loadDetector(modelDir, { limits: imageLimits(config) });
   try {
     const sensitivity = parseSensitivity(v.sensitivity as string | undefined);
     const report = await evaluateModel(

@@ -8,6 +8,7 @@ import { setIntraOpThreads } from '../onnx/session';
 import { UsageError } from './args';
 import { runDetect } from './detect-command';
 import { runEval } from './eval-command';
+import { runImport } from './import-command';
 import { runSensitivity } from './sensitivity-command';
 import { runTrain } from './train-command';
 
@@ -56,6 +57,16 @@ const COMMANDS: Record<string, { synopsis: string; about: string; options: Recor
       sensitivity: '--sensitivity <s>               Judge at this sensitivity instead of the recorded one.',
       'defects-in-training': '--defects-in-training <share>   MVTec folders: the share given at training, so only the test side is judged (default 0.5).',
       bucket: '--bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).',
+    },
+  },
+  import: {
+    synopsis: 'import <model.onnx> (--project <name> | --out <model-dir>)',
+    about:
+      "Bring in an anomalib ONNX export: v2 (pred_score, pred_label, anomaly_map, pred_mask) as it is, v1 with its metadata.json. It is checked and run once before anything is written; with --project it becomes the project's next version under DATA_DIR.",
+    options: {
+      metadata: '--metadata <metadata.json>      anomalib v1: the thresholds and min-max figures exported beside the model.',
+      project: "--project <name>                Add it as the project's next model version under DATA_DIR.",
+      out: '--out <model-dir>               Or write the model directory here.',
     },
   },
   sensitivity: {
@@ -108,6 +119,8 @@ export const options = {
   heatmap: { type: 'string' },
   verbose: { type: 'boolean' },
   sensitivity: { type: 'string' },
+  metadata: { type: 'string' },
+  project: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -146,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'detect') await runDetect(rest, parsed.values, config);
     else if (command === 'eval') await runEval(rest, parsed.values, config);
     else if (command === 'sensitivity') await runSensitivity(rest);
+    else if (command === 'import') await runImport(rest, parsed.values, config);
     else throw new UsageError(`Unknown command "${command}".`);
     return 0;
   } catch (err) {

@@ -1,5 +1,5 @@
 import { impliedPerformance } from '../calibration';
-import { loadModel } from '../model/model-store';
+import { readModelHeader } from '../model/model-store';
 import { readSensitivity, writeSensitivity } from '../model/operating-point';
 import { parseSensitivity, UsageError } from './args';
 
@@ -12,7 +12,7 @@ export async function runSensitivity(positionals: string[]): Promise<void> {
   const [modelDir, value] = positionals;
   if (!modelDir || positionals.length > 2) throw new UsageError('sensitivity needs <model-dir> and optionally a value between 0 and 1.');
   const chosen = parseSensitivity(value);
-  const { header } = await loadModel(modelDir);
+  const header = await readModelHeader(modelDir);
   if (chosen !== undefined) await writeSensitivity(modelDir, chosen);
   const calibration = { threshold: header.threshold, ...header.confidence };
   const scores = header.metrics.testScores;

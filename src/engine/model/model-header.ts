@@ -42,32 +42,15 @@ const metrics = z.object({
   testScores: z.object({ normal: z.array(z.number()), anomaly: z.array(z.number()) }).optional(),
 });
 
-export const modelHeaderSchema = z.object({
+const classes = z.array(z.object({ name: z.string(), color: z.string().regex(/^#[0-9A-F]{6}$/) })).min(1);
+
+/** What every model says, whoever made it: its input, decision rule, figures and provenance. */
+const commonHeader = z.object({
   format: z.literal(MODEL_FORMAT),
   formatVersion: z.number().int(),
   createdAt: z.string(),
-  extractor: z.object({ spec: extractorSpec, hash: z.string(), dims: z.number().int().positive() }),
   input: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
   roi: box.nullable(),
-  scoring: z.object({
-    /** Gaussian blur of the patch-distance map, in grid cells, before the max is taken. */
-    blurSigma: z.number().min(0),
-    bankRows: z.number().int().positive(),
-    bankSha256: z.string(),
-    /**
-     * The level on the map (blurred distances) that reads as anomalous: where heat maps turn from
-     * green to red. Absent in format 1, where the image score was the map's max and `threshold`
-     * served.
-     */
-    mapThreshold: z.number().finite().optional(),
-    /** Absent in format 1: the max of the blurred map. */
-    method: z
-      .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('max') }),
-        z.object({ kind: z.literal('local-contrast'), baselineSigma: z.number().positive(), topFraction: z.number().gt(0).max(1) }),
-      ])
-      .default({ kind: 'max' }),
-  }),
   /** What the memory bank learned besides the normals as photographed. Absent in format 1: nothing. */
   augmentation: z
     .object({
@@ -87,13 +70,6 @@ export const modelHeaderSchema = z.object({
    * median held-out normal) is the scale a sensitivity moves the threshold along; absent in format 1.
    */
   confidence: z.object({ temperature: z.number().positive(), spread: z.number().positive().optional() }),
-  segmentation: z
-    .object({
-      classes: z.array(z.object({ name: z.string(), color: z.string().regex(/^#[0-9A-F]{6}$/) })).min(1),
-      pixelThreshold: z.number().finite(),
-      prototypesSha256: z.string(),
-    })
-    .nullable(),
   metrics,
   training: z.object({
     normalImages: z.number().int(),
@@ -103,5 +79,63 @@ export const modelHeaderSchema = z.object({
   }),
 });
 
+/** A model this engine trained: PatchCore on a backbone's features (see the README). */
+export const trainedHeaderSchema = commonHeader.extend({
+  extractor: z.object({ spec: extractorSpec, hash: z.string(), dims: z.number().int().positive() }),
+  scoring: z.object({
+    /** Gaussian blur of the patch-distance map, in grid cells, before the max is taken. */
+    blurSigma: z.number().min(0),
+    bankRows: z.number().int().positive(),
+    bankSha256: z.string(),
+    /**
+     * The level on the map (blurred distances) that reads as anomalous: where heat maps turn from
+     * green to red. Absent in format 1, where the image score was the map's max and `threshold`
+     * served.
+     */
+    mapThreshold: z.number().finite().optional(),
+    /** Absent in format 1: the max of the blurred map. */
+    method: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('max') }),
+        z.object({ kind: z.literal('local-contrast'), baselineSigma: z.number().positive(), topFraction: z.number().gt(0).max(1) }),
+      ])
+      .default({ kind: 'max' }),
+  }),
+  segmentation: z.object({ classes, pixelThreshold: z.number().finite(), prototypesSha256: z.string() }).nullable(),
+});
+
+/**
+ * A model brought in from anomalib's ONNX export (imported/anomalib-export.ts). Its scores are
+ * anomalib's normalised ones (0 to 1, anomalous from 0.5), so `threshold` is 0.5 and the export's
+ * own thresholds and min-max figures (v1) sit in `imported`.
+ */
+export const importedHeaderSchema = commonHeader.extend({
+  imported: z.object({
+    kind: z.literal('anomalib'),
+    exportVersion: z.enum(['v1', 'v2']),
+    file: z.string(),
+    sha256: z.string(),
+    inputName: z.string(),
+    /** Output names: the anomaly map always; the image score and mask where the export has them. */
+    outputs: z.object({ map: z.string(), score: z.string().nullable(), mask: z.string().nullable() }),
+    /** Applied to 0-1 RGB before the graph (v1: the export's transform); null: the graph normalises. */
+    normalize: z.object({ mean: z.array(z.number()).length(3), std: z.array(z.number()).length(3) }).nullable(),
+    /** v1 only: raw thresholds and the min-max normalisation anomalib applied after the graph. */
+    raw: z
+      .object({
+        imageThreshold: z.number().finite(),
+        pixelThreshold: z.number().finite(),
+        image: z.object({ min: z.number().finite(), max: z.number().finite() }),
+        pixel: z.object({ min: z.number().finite(), max: z.number().finite() }),
+      })
+      .nullable(),
+  }),
+  segmentation: z.object({ classes, pixelThreshold: z.number().finite() }).nullable(),
+});
+
+export const modelHeaderSchema = z.union([importedHeaderSchema, trainedHeaderSchema]);
+
+export type TrainedHeader = z.infer<typeof trainedHeaderSchema>;
+export type ImportedHeader = z.infer<typeof importedHeaderSchema>;
 export type ModelHeader = z.infer<typeof modelHeaderSchema>;
 export type ModelMetrics = z.infer<typeof metrics>;

@@ -3,7 +3,15 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../errors';
 import { writeSynced } from '../../lib/synced-write';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, READABLE_FORMAT_VERSIONS, type ModelHeader } from './model-header';
+import {
+  importedHeaderSchema,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  READABLE_FORMAT_VERSIONS,
+  trainedHeaderSchema,
+  type ModelHeader,
+  type TrainedHeader,
+} from './model-header';
 
 /**
  * A model on disk is a directory: `model.json` (the header) plus `bank.f32` and, for
@@ -15,7 +23,7 @@ import { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelHeaderSchema, READABLE_FORMAT_
  */
 
 export interface ModelFiles {
-  header: ModelHeader;
+  header: TrainedHeader;
   bank: Float32Array;
   prototypes: Float32Array | null;
 }
@@ -33,14 +41,21 @@ export function sha256(data: Float32Array): string {
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export async function saveModel(dir: string, files: ModelFiles): Promise<void> {
+  await writeModelDir(dir, {
+    [BANK]: bytesOf(files.bank),
+    ...(files.prototypes ? { [PROTOTYPES]: bytesOf(files.prototypes) } : {}),
+    [HEADER]: JSON.stringify(files.header, null, 2) + '\n',
+  });
+}
+
+/** Writes a model directory atomically, header last (any model: trained here or imported). */
+export async function writeModelDir(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
   const target = resolve(dir);
   await mkdir(dirname(target), { recursive: true });
   const staging = join(dirname(target), `.${basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
   await mkdir(staging);
   try {
-    await writeSynced(join(staging, BANK), bytesOf(files.bank));
-    if (files.prototypes) await writeSynced(join(staging, PROTOTYPES), bytesOf(files.prototypes));
-    await writeSynced(join(staging, HEADER), JSON.stringify(files.header, null, 2) + '\n');
+    for (const [name, bytes] of Object.entries(files)) await writeSynced(join(staging, name), bytes);
     const old = join(dirname(target), `.${basename(target)}.old-${randomBytes(4).toString('hex')}`);
     let replaced = false;
     try {
@@ -77,7 +92,8 @@ async function readFloats(path: string, expectedSha: string, what: string): Prom
   return floats;
 }
 
-export async function loadModel(dir: string): Promise<ModelFiles> {
+/** The header of the model in `dir`, checked: trained here or imported (model-header.ts). */
+export async function readModelHeader(dir: string): Promise<ModelHeader> {
   const headerPath = join(dir, HEADER);
   let raw: string;
   try {
@@ -108,12 +124,19 @@ export async function loadModel(dir: string): Promise<ModelFiles> {
         : `The model has format version ${String(format.formatVersion)}; this engine reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}. Retrain it.`,
     );
   }
-  const parsed = modelHeaderSchema.safeParse(json);
+  // Picked by shape rather than tried in turn, so a damaged header's errors name its own fields.
+  const parsed = (json !== null && typeof json === 'object' && 'imported' in json ? importedHeaderSchema : trainedHeaderSchema).safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new AppError('MODEL_CORRUPT', `The model header (${HEADER}) is invalid: ${problems}`);
   }
-  const header = parsed.data;
+  return parsed.data;
+}
+
+/** A model this engine trained, with its memory bank and prototypes, checked against their hashes. */
+export async function loadModel(dir: string): Promise<ModelFiles> {
+  const header = await readModelHeader(dir);
+  if ('imported' in header) throw new AppError('MODEL_INCOMPATIBLE', 'The model was imported; it has no memory bank.');
   const bank = await readFloats(join(dir, BANK), header.scoring.bankSha256, 'memory bank');
   if (bank.length !== header.scoring.bankRows * header.extractor.dims) throw new AppError('MODEL_CORRUPT', 'The memory bank has the wrong size.');
   const prototypes = header.segmentation ? await readFloats(join(dir, PROTOTYPES), header.segmentation.prototypesSha256, 'class prototype') : null;

@@ -1,4 +1,4 @@
-import { AnomalyModel } from '../detector';
+import { loadDetector, type Detector } from '../load-detector';
 import type { ImageLimits } from '../image/image-header';
 import type { WorkQueue } from '../../lib/work-queue';
 
@@ -9,7 +9,7 @@ import type { WorkQueue } from '../../lib/work-queue';
  * detection is never closed under it.
  */
 export class LoadedModels {
-  private readonly models = new Map<string, { model: Promise<AnomalyModel>; bytes: number; users: number }>();
+  private readonly models = new Map<string, { model: Promise<Detector>; bytes: number; users: number }>();
 
   constructor(
     private readonly budgetBytes: number,
@@ -17,10 +17,10 @@ export class LoadedModels {
   ) {}
 
   /** Runs `use` with the model in `dir`, loading it first if needed. */
-  async with<T>(dir: string, limits: ImageLimits, use: (m: AnomalyModel) => Promise<T>): Promise<T> {
+  async with<T>(dir: string, limits: ImageLimits, use: (m: Detector) => Promise<T>): Promise<T> {
     let entry = this.models.get(dir);
     if (!entry) {
-      entry = { model: AnomalyModel.load(dir, { queue: this.queue, limits }), bytes: 0, users: 0 };
+      entry = { model: loadDetector(dir, { queue: this.queue, limits }), bytes: 0, users: 0 };
       const loading = entry;
       entry.model.then(
         (m) => (loading.bytes = m.memoryBytes),

@@ -367,6 +367,8 @@ export type ErrorCode =
   | 'MISSING_AUTHENTICATION'
   /** HTTP 500. The model files are damaged. */
   | 'MODEL_CORRUPT'
+  /** HTTP 400. The model to import is not one the gateway can serve. */
+  | 'MODEL_IMPORT_INVALID'
   /** HTTP 500. The model was made by an incompatible engine. */
   | 'MODEL_INCOMPATIBLE'
   /** HTTP 404. No such model. */
@@ -434,6 +436,22 @@ export type ImageStats = {
   normal: Scalars['Int']['output'];
   /** All images. */
   total: Scalars['Int']['output'];
+};
+
+/** An anomalib ONNX export to serve: the file uploaded or in a bucket, and for v1 exports its metadata. */
+export type ImportModelInput = {
+  /** Letters, digits, `.`, `-` and `_` (Lookout for Vision's rule), at most 500. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** anomalib v1 exports: their `metadata.json` (image and pixel thresholds, min and max). */
+  metadata?: InputMaybe<Scalars['Upload']['input']>;
+  /** The `metadata.json` in a bucket: `s3://bucket/key`. */
+  metadataUrl?: InputMaybe<Scalars['String']['input']>;
+  /** The `.onnx` file, uploaded (up to MAX_UPLOAD_BYTES; larger exports go through `modelUrl`). */
+  model?: InputMaybe<Scalars['Upload']['input']>;
+  /** The `.onnx` file in a bucket: `s3://bucket/key` (up to 1 GiB). */
+  modelUrl?: InputMaybe<Scalars['String']['input']>;
+  /** The project the model becomes a new version of. */
+  projectName: Scalars['String']['input'];
 };
 
 /** Why one item of a batch failed. */
@@ -601,6 +619,8 @@ export type Mutation = {
    * image fails only its own item.
    */
   detectAnomaliesBatch: Array<BatchItem>;
+  /** Brings in a model exported by anomalib (ONNX, v1 with its metadata.json or v2) as a new version of the project, TRAINED and ready to start; a file that does not fit is MODEL_IMPORT_INVALID and changes nothing. */
+  importModel: Model;
   /**
    * Moves a model's decision after training, for a line that alarms too often (or misses too much).
    * Sensitivity lies strictly between 0 and 1: the model flags an image when it is at least
@@ -729,6 +749,18 @@ export type MutationDetectAnomaliesArgs = {
  */
 export type MutationDetectAnomaliesBatchArgs = {
   input: DetectAnomaliesBatchInput;
+};
+
+
+/**
+ * Writes. Detections need the `detect:<project>` scope (or `detect:*`); managing projects, datasets
+ * and models needs `admin` (the header `authorization: Bearer <GRAPHQL_ADMIN_TOKEN>`, or an API key
+ * or JWT with that scope). The same projects and models the Lookout for Vision endpoint manages:
+ * one made here can be started there, and the reverse. Errors name the resource in
+ * `extensions.resourceType` and `resourceId`.
+ */
+export type MutationImportModelArgs = {
+  input: ImportModelInput;
 };
 
 
@@ -1083,6 +1115,7 @@ export type ResolversTypes = ResolversObject<{
   ErrorCode: ErrorCode;
   ImageLabel: ImageLabel;
   ImageStats: ResolverTypeWrapper<ImageStats>;
+  ImportModelInput: ImportModelInput;
   ItemError: ResolverTypeWrapper<ItemError>;
   Mask: ResolverTypeWrapper<MaskParent>;
   Model: ResolverTypeWrapper<ModelParent>;
@@ -1134,6 +1167,7 @@ export type ResolversParentTypes = ResolversObject<{
   DetectionResultEdge: Omit<DetectionResultEdge, 'node'> & { node: ResolversParentTypes['DetectionResult'] };
   DetectionSource: DetectionSource;
   ImageStats: ImageStats;
+  ImportModelInput: ImportModelInput;
   ItemError: ItemError;
   Mask: MaskParent;
   Model: ModelParent;
@@ -1310,6 +1344,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteProject?: Resolver<ResolversTypes['String'], ParentType, ContextType, Partial<MutationDeleteProjectArgs>>;
   detectAnomalies?: Resolver<ResolversTypes['DetectionResult'], ParentType, ContextType, RequireFields<MutationDetectAnomaliesArgs, 'input'>>;
   detectAnomaliesBatch?: Resolver<Array<ResolversTypes['BatchItem']>, ParentType, ContextType, RequireFields<MutationDetectAnomaliesBatchArgs, 'input'>>;
+  importModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, RequireFields<MutationImportModelArgs, 'input'>>;
   setModelSensitivity?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationSetModelSensitivityArgs>>;
   startModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationStartModelArgs>>;
   stopModel?: Resolver<ResolversTypes['Model'], ParentType, ContextType, Partial<MutationStopModelArgs>>;

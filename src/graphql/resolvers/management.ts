@@ -1,6 +1,7 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError } from '../../errors';
 import { checkShare } from '../../engine/dataset/folder-layout';
+import { MAX_IMPORT_BYTES } from '../../engine/imported/import-model';
 import { modelInfo } from '../../detection/backends/model-info';
 import { storeImages, type LabelledImage } from '../../projects/image-files';
 import { VERSION_PATTERN } from '../../projects/project-store';
@@ -43,9 +44,9 @@ async function readText(upload: Promise<FileUpload>, ctx: GraphQLContext): Promi
   return bytes.toString('utf8');
 }
 
-function s3Url(url: string): { bucket: string; key: string } {
+function s3Url(url: string, field = 'manifestUrl'): { bucket: string; key: string } {
   const m = /^s3:\/\/([0-9A-Za-z.\-_]{3,63})\/(.+)$/.exec(url);
-  if (!m) throw new AppError('BAD_USER_INPUT', `manifestUrl must look like s3://bucket/key; got "${url}".`);
+  if (!m) throw new AppError('BAD_USER_INPUT', `${field} must look like s3://bucket/key; got "${url.slice(0, 200)}".`);
   return { bucket: m[1], key: m[2] };
 }
 
@@ -53,6 +54,15 @@ function s3Folder(url: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([0-9A-Za-z.\-_]{3,63})\/(.*)$/.exec(url);
   if (!m) throw new AppError('BAD_USER_INPUT', `folderUrl must look like s3://bucket/prefix/; got "${url.slice(0, 200)}".`);
   return { bucket: m[1], key: m[2] };
+}
+
+function parseMetadata(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('MODEL_IMPORT_INVALID', 'The metadata file is not valid JSON.');
+  }
 }
 
 const datasetParent = (projectName: string, record: DatasetRecord) => ({ projectName, record });
@@ -152,6 +162,25 @@ export const managementMutations: MutationResolvers = {
       kmsKeyId: null,
       tags,
     });
+    return modelInfo(models, input.projectName, m);
+  },
+
+  async importModel(_p, { input }, ctx) {
+    const { models, registry } = requireAdmin(ctx);
+    if (input.description != null && !DESCRIPTION.test(input.description))
+      throw new AppError('BAD_USER_INPUT', 'description must be 1-500 letters, digits, ".", "-" or "_".');
+    if (!input.model === !input.modelUrl) throw new AppError('BAD_USER_INPUT', 'Give the export as `model` (an upload) or `modelUrl`, one of them.');
+    if (input.metadata && input.metadataUrl) throw new AppError('BAD_USER_INPUT', 'Give the metadata as `metadata` or `metadataUrl`, not both.');
+    registry.project(input.projectName);
+    const onnx = input.model
+      ? (await readUploadBytes(await input.model, ctx)).bytes
+      : await registry.readObject(s3Url(input.modelUrl!, 'modelUrl'), MAX_IMPORT_BYTES, 'model');
+    const metadataText = input.metadata
+      ? await readText(input.metadata, ctx)
+      : input.metadataUrl
+        ? (await registry.readObject(s3Url(input.metadataUrl, 'metadataUrl'), 1024 * 1024, 'metadata')).toString('utf8')
+        : null;
+    const m = await models.importModel(input.projectName, { onnx, metadata: parseMetadata(metadataText), description: input.description ?? null });
     return modelInfo(models, input.projectName, m);
   },
 
