@@ -8,6 +8,7 @@ import { setIntraOpThreads } from '../onnx/session';
 import { UsageError } from './args';
 import { runDetect } from './detect-command';
 import { runEval } from './eval-command';
+import { runExport } from './export-command';
 import { runImport } from './import-command';
 import { runSensitivity } from './sensitivity-command';
 import { runTrain } from './train-command';
@@ -57,6 +58,14 @@ const COMMANDS: Record<string, { synopsis: string; about: string; options: Recor
       sensitivity: '--sensitivity <s>               Judge at this sensitivity instead of the recorded one.',
       'defects-in-training': '--defects-in-training <share>   MVTec folders: the share given at training, so only the test side is judged (default 0.5).',
       bucket: '--bucket <name=folder>          Map s3://name/... references to a local folder (repeatable).',
+    },
+  },
+  export: {
+    synopsis: 'export <model-dir> --out <model.onnx>',
+    about:
+      'Write the model as one ONNX graph that onnxruntime runs without this project: uint8 RGB pixels [height, width, 3] in; crop, resize, scoring and calibration inside; anomaly_map, score, confidence and is_anomalous out (threshold and types in its metadata).',
+    options: {
+      out: '--out <model.onnx>              Where to write the graph (required).',
     },
   },
   import: {
@@ -160,6 +169,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'eval') await runEval(rest, parsed.values, config);
     else if (command === 'sensitivity') await runSensitivity(rest);
     else if (command === 'import') await runImport(rest, parsed.values, config);
+    else if (command === 'export') await runExport(rest, parsed.values);
     else throw new UsageError(`Unknown command "${command}".`);
     return 0;
   } catch (err) {

@@ -98,7 +98,7 @@ function mobileNetStride(layer: string): number {
  * enough for defects a few pixels wide and coarse enough for a fast search. Layers above it are
  * resized up to it, layers below averaged down.
  */
-function mobileNetGridIndex(layers: string[]): number {
+export function mobileNetGridIndex(layers: string[]): number {
   const strides = layers.map(mobileNetStride);
   const exact = strides.indexOf(8);
   if (exact >= 0) return exact;

@@ -6,7 +6,7 @@ import { GraphBuilder } from '../onnx/graph-builder';
  * resized to the grid of one reference layer, and the layers are concatenated on channels.
  * Running this inside the same ORT session as the backbone keeps the activations in native memory.
  */
-export function appendFeatureHead(g: GraphBuilder, layers: string[], gridIndex: number, outputName = 'features'): string {
+export function appendFeatureHead(g: GraphBuilder, layers: string[], gridIndex: number, outputName = 'features', declareOutput = true): string {
   const grid = layers[gridIndex];
   const pooled = layers.map((t) => g.op('AveragePool', [t], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 }));
   const gridShape = g.op('Shape', [pooled[gridIndex]]);
@@ -21,6 +21,7 @@ export function appendFeatureHead(g: GraphBuilder, layers: string[], gridIndex: 
     return g.op('Resize', [t, noRoi, noScales, sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
   });
   g.op('Concat', resized, { axis: 1 }, outputName);
-  g.output(outputName, [1, 'channels', 'grid_h', 'grid_w']);
+  // A graph that goes on past the features (an export's scorer) keeps them inside.
+  if (declareOutput) g.output(outputName, [1, 'channels', 'grid_h', 'grid_w']);
   return outputName;
 }

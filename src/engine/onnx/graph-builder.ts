@@ -23,8 +23,15 @@ export class GraphBuilder {
   private counter = 0;
 
   private opset = OPSET;
+  private readonly metadata: { key: string; value: string }[] = [];
 
-  constructor(private readonly name: string) {}
+  /** `opset` above the default for graphs that need newer ops (Resize's antialias is 18). */
+  constructor(
+    private readonly name: string,
+    opset = OPSET,
+  ) {
+    this.opset = opset;
+  }
 
   /**
    * Starts from an existing model (a user's own backbone): its nodes, weights and inputs are kept,
@@ -72,6 +79,11 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A key-value pair in the model's `metadata_props`, which every ONNX runtime exposes. */
+  meta(key: string, value: string): void {
+    this.metadata.push({ key, value });
+  }
+
   /** A float32 constant stored as raw little-endian bytes. */
   floats(prefix: string, dims: number[], data: Float32Array | number[]): string {
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
@@ -112,12 +124,26 @@ export class GraphBuilder {
     return out;
   }
 
+  /** A node with several outputs (TopK's values and indices); returns their names. */
+  opOutputs(opType: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const names = Array.from({ length: outputs }, () => this.fresh(opType));
+    this.nodes.push({
+      opType,
+      name: this.fresh(`${opType}_node`),
+      input: inputs,
+      output: names,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return names;
+  }
+
   /** Serialises to the bytes `InferenceSession.create` accepts. */
   toBytes(): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'lookout-gateway',
       opsetImport: [{ domain: '', version: this.opset }],
+      metadataProps: this.metadata,
       graph: {
         name: this.name,
         node: this.nodes,

@@ -1,0 +1,83 @@
+import { squaredNorms } from '../scoring/anomaly-map';
+import type { ScoringMethod } from '../scoring/image-score';
+import type { GraphBuilder } from '../onnx/graph-builder';
+
+/**
+ * The server's scoring as ONNX nodes (opset 18: reductions take their axes as inputs), after the
+ * feature head: nearest-neighbour distance per patch (scoring/knn.ts, the same Gemm), the
+ * Gaussian blur with clamped edges (anomaly-map.ts: edge padding, then two 1-D convolutions),
+ * the image score (image-score.ts), and the verdict and confidence (calibration.ts).
+ */
+
+export interface Grid {
+  channels: number;
+  height: number;
+  width: number;
+}
+
+/** Patch features [1, C, gh, gw] -> nearest-bank distances [1, 1, gh, gw]. */
+export function nearestDistances(g: GraphBuilder, features: string, grid: Grid, bank: Float32Array): { distances: string; queries: string } {
+  const dims = grid.channels;
+  const size = bank.length / dims;
+  const queries = g.op('Reshape', [features, g.ints('cn', [dims, -1])]);
+  const scaledBankT = new Float32Array(bank.length);
+  for (let r = 0; r < size; r++) for (let k = 0; k < dims; k++) scaledBankT[k * size + r] = -2 * bank[r * dims + k];
+  const partial = g.op(
+    'Gemm',
+    [queries, g.floats('bank_t_times_minus_two', [dims, size], scaledBankT), g.floats('bank_norms', [1, size], squaredNorms(bank, dims))],
+    {
+      transA: 1,
+    },
+  );
+  const nearest = g.op('ReduceMin', [partial, g.ints('bank_axis', [1])], { keepdims: 0 });
+  const qn = g.op('ReduceSumSquare', [queries, g.ints('channel_axis', [0])], { keepdims: 0 });
+  const d = g.op('Sqrt', [g.op('Clip', [g.op('Add', [nearest, qn]), g.floats('zero', [], [0])])]);
+  return { distances: g.op('Reshape', [d, g.ints('grid', [1, 1, grid.height, grid.width])]), queries };
+}
+
+/** gaussianBlur: the same kernel, edges clamped (edge padding), rows then columns. */
+export function blur(g: GraphBuilder, map: string, sigma: number): string {
+  if (sigma <= 0) return map;
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  const padded = g.op('Pad', [map, g.ints('pads', [0, 0, radius, radius, 0, 0, radius, radius])], { mode: 'edge' });
+  const rows = g.op('Conv', [padded, g.floats('blur_x', [1, 1, 1, kernel.length], kernel)]);
+  return g.op('Conv', [rows, g.floats('blur_y', [1, 1, kernel.length, 1], kernel)]);
+}
+
+/** scoreDistances: the image score [1] from the distances and their blurred map. */
+export function imageScore(g: GraphBuilder, distances: string, map: string, method: ScoringMethod, cells: number): string {
+  if (method.kind === 'max') return g.op('Reshape', [g.op('ReduceMax', [map], { keepdims: 0 }), g.ints('one', [1])]);
+  const contrast = g.op('Reshape', [g.op('Sub', [map, blur(g, distances, method.baselineSigma)]), g.ints('flat', [-1])]);
+  // topMean: the top k cells, k fixed by the grid, which the input size fixes.
+  const k = Math.max(1, Math.round(cells * method.topFraction));
+  const [top] = g.opOutputs('TopK', [contrast, g.ints('k', [k])], 2, { axis: 0, largest: 1, sorted: 0 });
+  return g.op('ReduceMean', [top, g.ints('top_axis', [0])], { keepdims: 1 });
+}
+
+/** verdict: anomalous at or above the threshold; confidence in the verdict from the logistic. */
+export function judge(g: GraphBuilder, score: string, threshold: string, temperature: number): { isAnomalous: string; confidence: string } {
+  const p = g.op('Sigmoid', [g.op('Div', [g.op('Sub', [score, threshold]), g.floats('temperature', [], [temperature])])]);
+  const isAnomalous = g.op('GreaterOrEqual', [score, threshold], {}, 'is_anomalous');
+  const confidence = g.op('Where', [isAnomalous, p, g.op('Sub', [g.floats('one_f', [], [1]), p])], {}, 'confidence');
+  return { isAnomalous, confidence };
+}
+
+/** nearestClassPerCell: 1 + the nearest type prototype of each cell, [gh, gw] int64. */
+export function classMap(g: GraphBuilder, queries: string, grid: Grid, prototypes: Float32Array, classes: number): string {
+  const dims = grid.channels;
+  const scaledT = new Float32Array(prototypes.length);
+  for (let k = 0; k < classes; k++) for (let d = 0; d < dims; d++) scaledT[d * classes + k] = -2 * prototypes[k * dims + d];
+  const d2 = g.op(
+    'Gemm',
+    [queries, g.floats('prototypes_t_times_minus_two', [dims, classes], scaledT), g.floats('prototype_norms', [1, classes], squaredNorms(prototypes, dims))],
+    {
+      transA: 1,
+    },
+  );
+  const nearest = g.op('Add', [g.op('ArgMin', [d2], { axis: 1, keepdims: 0, select_last_index: 0 }), g.ints('first_type', [1])]);
+  return g.op('Reshape', [nearest, g.ints('class_grid', [grid.height, grid.width])], {}, 'anomaly_class');
+}
