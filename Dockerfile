@@ -1,6 +1,7 @@
-# Installs exactly as CI does (npm ci with the repo's .npmrc: onnxruntime-node's CUDA download is
-# skipped and its CPU binary, shipped in the package, is used). Node 24 is the current LTS line;
-# the environment variable says the same as .npmrc for npm releases that stop reading its key.
+# Installs exactly as CI does (npm ci with the repo's .npmrc, ignore-scripts: onnxruntime-node's
+# CUDA download never runs and its CPU binary, shipped in the package, is used). Node 24 is the
+# current LTS line; the environment variable says the same to onnxruntime-node itself, should an
+# install ever run its script.
 FROM node:24-bookworm-slim AS build
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
