@@ -97,6 +97,11 @@ export function atSensitivity(c: Calibration, sensitivity: number): Calibration 
 }
 
 /** What a sensitivity implies on the model's test images: its threshold, precision and recall. */
+/** A model's decision rule at a sensitivity, from its header (trained or imported alike). */
+export function modelCalibration(header: { threshold: number; confidence: { temperature: number; spread?: number } }, sensitivity: number): Calibration {
+  return atSensitivity({ threshold: header.threshold, ...header.confidence }, sensitivity);
+}
+
 export function impliedPerformance(c: Calibration, sensitivity: number, testScores: { normal: number[]; anomaly: number[] } | undefined) {
   const at = atSensitivity(c, sensitivity);
   const confusion = testScores ? confusionAt(testScores.normal, testScores.anomaly, at.threshold) : { precision: null, recall: null, f1: null };

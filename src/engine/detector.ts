@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { atSensitivity, verdict, type Calibration } from './calibration';
+import { modelCalibration, verdict, type Calibration } from './calibration';
 import { getExtractor } from './features/extractor';
 import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageFormat, type ImageLimits } from './image/image-header';
@@ -86,7 +86,7 @@ export class AnomalyModel {
 
   /** The decision rule at a sensitivity (0.5: as calibrated at training). */
   calibration(sensitivity = this.sensitivity): Calibration {
-    return atSensitivity({ threshold: this.header.threshold, ...this.header.confidence }, sensitivity);
+    return modelCalibration(this.header, sensitivity);
   }
 
   async detect(bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {

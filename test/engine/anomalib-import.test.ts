@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { main } from '../../src/engine/cli/main';
+import { captureCliOutput } from '../helpers/cli-output';
 import { AnomalibModel } from '../../src/engine/imported/anomalib-model';
 import { importAnomalibModel } from '../../src/engine/imported/import-model';
 import { loadDetector } from '../../src/engine/load-detector';
@@ -116,16 +117,8 @@ test.each([
 });
 
 describe('lookout-engine import', () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  });
+  const { out, err } = captureCliOutput();
   afterEach(() => {
-    jest.restoreAllMocks();
     delete process.env.DATA_DIR;
   });
 

@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/engine/cli/main';
+import { captureCliOutput } from '../helpers/cli-output';
 
 /** The CLI says its version, helps per command, and refuses every flag it would otherwise ignore. */
 
-let out: string[];
-let err: string[];
-
-beforeEach(() => {
-  out = [];
-  err = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-});
-
-afterEach(() => jest.restoreAllMocks());
+const { out, err } = captureCliOutput();
 
 test('--version prints the package version', async () => {
   const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));

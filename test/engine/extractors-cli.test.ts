@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { main } from '../../src/engine/cli/main';
+import { captureCliOutput } from '../helpers/cli-output';
 import { readDataset } from '../../src/engine/dataset/folder';
 import { AnomalyModel } from '../../src/engine/detector';
 import type { ExtractorSpec } from '../../src/engine/features/extractor';
@@ -90,15 +91,7 @@ test("a user's own ONNX backbone is used through its named layer outputs", async
 });
 
 describe('command line', () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const { out, err } = captureCliOutput();
 
   test('train, detect and eval on a manifest', async () => {
     const manifest = await writeSegmentationDataset(join(dir.path, 'cli-data'), 8, 4);

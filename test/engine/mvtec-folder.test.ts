@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../src/engine/cli/main';
+import { captureCliOutput } from '../helpers/cli-output';
 import { readDatasetSides } from '../../src/engine/dataset/folder';
 import { folderLayout } from '../../src/engine/dataset/folder-layout';
 import { entryMaskLabels } from '../../src/engine/dataset/masks';
@@ -93,16 +94,7 @@ test('folders in neither layout, folders of categories, and defects without mask
 });
 
 describe('lookout-engine train <mvtec-folder>', () => {
-  let out: string[];
-  let err: string[];
-
-  beforeEach(() => {
-    out = [];
-    err = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const { out, err } = captureCliOutput();
 
   test('trains a segmentation model with a type per defect folder, tested on the held-back side', async () => {
     const modelDir = join(dir.path, 'model');

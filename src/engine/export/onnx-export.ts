@@ -2,7 +2,7 @@ import { onnx } from 'onnx-proto';
 import { AppError } from '../../errors';
 import { convertKerasToOnnx } from '../backbone/keras-to-onnx';
 import { loadMobileNetV2 } from '../backbone/mobilenet-v2';
-import { atSensitivity } from '../calibration';
+import { modelCalibration } from '../calibration';
 import { getExtractor, mobileNetGridIndex } from '../features/extractor';
 import { appendFeatureHead } from '../features/feature-head';
 import { buildHandcraftedBackbone } from '../features/handcrafted';
@@ -46,7 +46,7 @@ export async function exportModel(dir: string): Promise<ExportedModel> {
   if (spec.kind === 'onnx')
     throw new AppError('NOT_SUPPORTED', 'Export covers the built-in backbones (mobilenet-v2, handcrafted); this model uses a custom ONNX backbone.');
   const grid = await gridOf(header);
-  const calibration = atSensitivity({ threshold: header.threshold, ...header.confidence }, await readSensitivity(dir));
+  const calibration = modelCalibration(header, await readSensitivity(dir));
 
   const g = new GraphBuilder('lookout_gateway_model', OPSET);
   const image = g.input('image', ['height', 'width', 3], UINT8);

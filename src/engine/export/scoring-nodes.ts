@@ -1,4 +1,4 @@
-import { squaredNorms } from '../scoring/anomaly-map';
+import { gaussianKernel, squaredNorms } from '../scoring/anomaly-map';
 import type { ScoringMethod } from '../scoring/image-score';
 import type { GraphBuilder } from '../onnx/graph-builder';
 
@@ -38,11 +38,8 @@ export function nearestDistances(g: GraphBuilder, features: string, grid: Grid, 
 /** gaussianBlur: the same kernel, edges clamped (edge padding), rows then columns. */
 export function blur(g: GraphBuilder, map: string, sigma: number): string {
   if (sigma <= 0) return map;
-  const radius = Math.max(1, Math.ceil(3 * sigma));
-  const kernel = new Float32Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  const kernel = gaussianKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
   const padded = g.op('Pad', [map, g.ints('pads', [0, 0, radius, radius, 0, 0, radius, radius])], { mode: 'edge' });
   const rows = g.op('Conv', [padded, g.floats('blur_x', [1, 1, 1, kernel.length], kernel)]);
   return g.op('Conv', [rows, g.floats('blur_y', [1, 1, kernel.length, 1], kernel)]);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors';
 import { defaultQueue, type WorkQueue } from '../../lib/work-queue';
-import { atSensitivity, verdict, type Calibration } from '../calibration';
+import { modelCalibration, verdict, type Calibration } from '../calibration';
 import type { DetectionResult, DetectOptions, LoadOptions } from '../detector';
 import { decodeForModel } from '../image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../image/image-header';
@@ -53,7 +53,7 @@ export class AnomalibModel {
   }
 
   calibration(sensitivity = this.sensitivity): Calibration {
-    return atSensitivity({ threshold: this.header.threshold, ...this.header.confidence }, sensitivity);
+    return modelCalibration(this.header, sensitivity);
   }
 
   async detect(bytes: Uint8Array, signal?: AbortSignal, options: DetectOptions = {}): Promise<DetectionResult> {

@@ -9,14 +9,21 @@ export interface Map2D {
   data: Float32Array;
 }
 
-/** Separable Gaussian blur with edge clamping. PatchCore smooths its map the same way. */
-export function gaussianBlur(map: Map2D, sigma: number): Map2D {
-  if (sigma <= 0) return map;
+/** The normalised 1-D kernel gaussianBlur uses (an exported graph's blur uses it too), 3 sigma each side. */
+export function gaussianKernel(sigma: number): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float32Array(2 * radius + 1);
   let sum = 0;
   for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  return kernel;
+}
+
+/** Separable Gaussian blur with edge clamping. PatchCore smooths its map the same way. */
+export function gaussianBlur(map: Map2D, sigma: number): Map2D {
+  if (sigma <= 0) return map;
+  const kernel = gaussianKernel(sigma);
+  const radius = (kernel.length - 1) / 2;
   const { width: w, height: h, data } = map;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
