@@ -116,3 +116,32 @@ test('an imported model is refused with its reason: it is an ONNX file already',
   jest.restoreAllMocks();
   expect(err.join('')).toMatch(/error MODEL_INCOMPATIBLE: The model was imported from anomalib; its ONNX file is model.onnx/);
 });
+
+test("the handcrafted backbone and the 'max' score export too, and score as the server does", async () => {
+  const manifest = await writeSegmentationDataset(join(dir.path, 'hc-data'), 8, 0);
+  const hcDir = join(dir.path, 'hc');
+  await trainModel({ train: await readDataset(manifest) }, hcDir, { resolution: 96, roi: 'none', extractor: { kind: 'handcrafted' }, scoring: 'max' });
+  const hc = await AnomalyModel.load(hcDir);
+  const file = join(dir.path, 'hc.onnx');
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  expect(await main(['export', hcDir, '--out', file])).toBe(0);
+  jest.restoreAllMocks();
+  const s = await ort.InferenceSession.create(await readFile(file));
+  try {
+    expect(s.outputNames).not.toContain('anomaly_class');
+    for (const bytes of await images()) {
+      const server = await hc.detect(bytes);
+      const px = await decodeRgb(bytes);
+      const out = await s.run({
+        image: new ort.Tensor('uint8', new Uint8Array(px.data), [px.height, px.width, 3]),
+        roi: new ort.Tensor('float32', Float32Array.from([0, 0, 1, 1]), [4]),
+      });
+      // 128 px images shrink to 96: the graph resizes them itself, within the documented tolerance.
+      expect(Math.abs((out.score.data as Float32Array)[0] - server.score) / server.threshold).toBeLessThan(0.03);
+      expect(Boolean((out.is_anomalous.data as Uint8Array)[0])).toBe(server.isAnomalous);
+    }
+  } finally {
+    await s.release();
+    await hc.close();
+  }
+});
