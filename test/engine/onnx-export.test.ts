@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import sharp from 'sharp';
-import { readDataset } from '../../src/engine/dataset/folder';
+import { readDataset, readDatasetSides } from '../../src/engine/dataset/folder';
+import { exportModel } from '../../src/engine/export/onnx-export';
+import { MVTEC_TYPES, writeMvtecFolder } from '../helpers/mvtec';
 import { AnomalyModel } from '../../src/engine/detector';
 import { decodeForModel, decodeRgb } from '../../src/engine/image/decode';
 import { main } from '../../src/engine/cli/main';
@@ -143,5 +145,43 @@ test("the handcrafted backbone and the 'max' score export too, and score as the 
   } finally {
     await s.release();
     await hc.close();
+  }
+});
+
+test("with two anomaly types, anomaly_class names the type the server's mask paints over the defect", async () => {
+  const root = join(dir.path, 'mvtec');
+  await writeMvtecFolder(root, { trainGood: 10, testGood: 2, perType: 4 });
+  const sides = await readDatasetSides(root);
+  const typed = join(dir.path, 'typed');
+  await trainModel({ train: sides.train, test: sides.test }, typed, { resolution: 128, roi: 'none' });
+  const m = await AnomalyModel.load(typed);
+  const { bytes } = await exportModel(typed);
+  const s = await ort.InferenceSession.create(bytes);
+  try {
+    const classes = m.header.segmentation!.classes;
+    expect(classes.map((c) => c.name)).toEqual(['hole', 'stain']);
+    for (const [type, seed] of [
+      ['stain', 9100],
+      ['hole', 9300],
+    ] as const) {
+      const d = MVTEC_TYPES[type](40);
+      const image = await png(textureRgb(seed, [d]));
+      const server = await m.detect(image);
+      const mask = await sharp(server.mask!.png).raw().toBuffer({ resolveWithObject: true });
+      const at = (d.cy * mask.info.width + d.cx) * mask.info.channels;
+      const painted = `#${[...mask.data.subarray(at, at + 3)].map((v) => v.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
+      expect(painted).toBe(classes.find((c) => c.name === type)!.color);
+      const px = await decodeRgb(image);
+      const out = await s.run({
+        image: new ort.Tensor('uint8', new Uint8Array(px.data), [px.height, px.width, 3]),
+        roi: new ort.Tensor('float32', Float32Array.from([0, 0, 1, 1]), [4]),
+      });
+      const [gh, gw] = out.anomaly_class.dims as number[];
+      const cell = Math.floor((d.cy / 128) * gh) * gw + Math.floor((d.cx / 128) * gw);
+      expect(classes[Number((out.anomaly_class.data as BigInt64Array)[cell]) - 1].name).toBe(type);
+    }
+  } finally {
+    await s.release();
+    await m.close();
   }
 });
