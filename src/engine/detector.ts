@@ -3,7 +3,7 @@ import { modelCalibration, verdict, type Calibration } from './calibration';
 import { getExtractor } from './features/extractor';
 import type { Box } from './image/decode';
 import { DEFAULT_IMAGE_LIMITS, type ImageFormat, type ImageLimits } from './image/image-header';
-import type { TrainedHeader } from './model/model-header';
+import type { ModelHeader, TrainedHeader } from './model/model-header';
 import { loadModel } from './model/model-store';
 import { readSensitivity } from './model/operating-point';
 import { imageFeatures, scorePatches, type ScoringSetup } from './pipeline';
@@ -59,8 +59,8 @@ export class AnomalyModel {
     return this.header.scoring.bankRows * this.header.extractor.dims * 4 + (this.prototypes?.byteLength ?? 0);
   }
 
-  static async load(dir: string, options: LoadOptions = {}): Promise<AnomalyModel> {
-    const { header, bank, prototypes } = await loadModel(dir);
+  static async load(dir: string, options: LoadOptions = {}, known?: ModelHeader): Promise<AnomalyModel> {
+    const { header, bank, prototypes } = await loadModel(dir, known);
     const extractor = await getExtractor(header.extractor.spec);
     if (extractor.hash !== header.extractor.hash) {
       throw new AppError(

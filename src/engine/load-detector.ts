@@ -7,5 +7,5 @@ export type Detector = AnomalyModel | AnomalibModel;
 
 export async function loadDetector(dir: string, options: LoadOptions = {}): Promise<Detector> {
   const header = await readModelHeader(dir);
-  return 'imported' in header ? AnomalibModel.load(dir, header, options) : AnomalyModel.load(dir, options);
+  return 'imported' in header ? AnomalibModel.load(dir, header, options) : AnomalyModel.load(dir, options, header);
 }

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { dirname, join, relative } from 'node:path';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AppError } from '../errors';
+import { MODEL_HEADER_FILE } from '../engine/model/model-store';
 import { exists } from '../lib/exists';
 import { s3Client, type S3EndpointOptions } from './s3-objects';
 
@@ -28,7 +29,7 @@ export interface ModelArtifacts {
 }
 
 /** The header file: written last when published, so a model with it is complete. */
-const HEADER = 'model.json';
+const HEADER = MODEL_HEADER_FILE;
 
 export class LocalArtifacts implements ModelArtifacts {
   readonly kind = 'local' as const;

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelHeaderSchema, type ModelHeader } from '../engine/model/model-header';
+import { MODEL_HEADER_FILE } from '../engine/model/model-store';
 import { readJson } from './atomic-file';
 import { LocalArtifacts, type ModelArtifacts } from './model-artifacts';
 import { isStale, revisionKey, type RecordStore, type StoredProject } from './record-store';
@@ -39,7 +40,7 @@ async function names(dir: string): Promise<{ name: string; isDir: boolean }[]> {
 
 async function readHeader(dir: string): Promise<ModelHeader | null> {
   try {
-    return await readJson(join(dir, 'model.json'), modelHeaderSchema);
+    return await readJson(join(dir, MODEL_HEADER_FILE), modelHeaderSchema);
   } catch {
     return null;
   }

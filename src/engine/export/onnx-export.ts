@@ -41,7 +41,7 @@ export async function exportModel(dir: string): Promise<ExportedModel> {
   const header = await readModelHeader(dir);
   if ('imported' in header)
     throw new AppError('MODEL_INCOMPATIBLE', `The model was imported from anomalib; its ONNX file is ${header.imported.file} in its folder.`);
-  const { bank, prototypes } = await loadModel(dir);
+  const { bank, prototypes } = await loadModel(dir, header);
   const spec = header.extractor.spec;
   if (spec.kind === 'onnx')
     throw new AppError('NOT_SUPPORTED', 'Export covers the built-in backbones (mobilenet-v2, handcrafted); this model uses a custom ONNX backbone.');

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../errors';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ImportedHeader } from '../model/model-header';
-import { writeModelDir } from '../model/model-store';
+import { MODEL_HEADER_FILE, writeModelDir } from '../model/model-store';
 import { sessionOptions } from '../onnx/session';
 import { inspectAnomalibExport } from './anomalib-export';
 import { scoreImage, toTensor } from './anomalib-model';
@@ -68,7 +68,7 @@ export async function prepareImport(onnxBytes: Uint8Array, metadata: unknown | n
     files: {
       [spec.file]: onnxBytes,
       ...(metadata != null ? { 'metadata.json': JSON.stringify(metadata, null, 2) + '\n' } : {}),
-      'model.json': JSON.stringify(header, null, 2) + '\n',
+      [MODEL_HEADER_FILE]: JSON.stringify(header, null, 2) + '\n',
     },
   };
 }

@@ -28,7 +28,9 @@ export interface ModelFiles {
   prototypes: Float32Array | null;
 }
 
-const HEADER = 'model.json';
+/** Every model directory's header, trained or imported; written last, so a folder with it is whole. */
+export const MODEL_HEADER_FILE = 'model.json';
+const HEADER = MODEL_HEADER_FILE;
 const BANK = 'bank.f32';
 const PROTOTYPES = 'prototypes.f32';
 
@@ -133,9 +135,12 @@ export async function readModelHeader(dir: string): Promise<ModelHeader> {
   return parsed.data;
 }
 
-/** A model this engine trained, with its memory bank and prototypes, checked against their hashes. */
-export async function loadModel(dir: string): Promise<ModelFiles> {
-  const header = await readModelHeader(dir);
+/**
+ * A model this engine trained, with its memory bank and prototypes, checked against their hashes.
+ * A caller that has read the header already (to tell the kind of model) passes it in.
+ */
+export async function loadModel(dir: string, known?: ModelHeader): Promise<ModelFiles> {
+  const header = known ?? (await readModelHeader(dir));
   if ('imported' in header) throw new AppError('MODEL_INCOMPATIBLE', 'The model was imported; it has no memory bank.');
   const bank = await readFloats(join(dir, BANK), header.scoring.bankSha256, 'memory bank');
   if (bank.length !== header.scoring.bankRows * header.extractor.dims) throw new AppError('MODEL_CORRUPT', 'The memory bank has the wrong size.');
