@@ -231,34 +231,28 @@ export class ProjectRegistry {
     const prefix = folder.key && !folder.key.endsWith('/') ? `${folder.key}/` : folder.key;
     const files = await this.options.buckets.list(folder.bucket, prefix, this.options.maxDatasetImages * 4);
     const layout = folderLayout(files, `s3://${folder.bucket}/${prefix}`, defectsInTraining);
-    const side = type;
-    const taken = layout.kind === 'mvtec' ? layout.entries.filter((e) => e.side === side) : layout.entries;
+    const taken = layout.kind === 'mvtec' ? layout.entries.filter((e) => e.side === type) : layout.entries;
     if (!taken.length) throw new AppError('DATASET_INVALID', `The folder s3://${folder.bucket}/${prefix} has no images for a ${type.toUpperCase()} dataset.`);
     return taken.map((e) => manifestLine(e, (p) => `s3://${folder.bucket}/${prefix}${p}`)).join('\n');
   }
 
-  /** An object a request names (`s3://bucket/key`), copied if remote and read within `maxBytes` from the allowed roots. */
-  async readObject(source: S3Object, maxBytes: number, what: string): Promise<Buffer> {
+  /**
+   * An object a request names (`s3://bucket/key`), copied if remote and read within `maxBytes`
+   * from the allowed roots; a refusal is `code`, naming the object as the client wrote it.
+   */
+  async readObject(source: S3Object, maxBytes: number, what: string, code: 'BAD_USER_INPUT' | 'DATASET_INVALID' = 'BAD_USER_INPUT'): Promise<Buffer> {
     await this.options.buckets.fetch(source.bucket, source.key);
     const access = { ...this.options.files, maxBytes };
     try {
       return await readAllowedFile(this.options.buckets.path(source.bucket, source.key), access);
     } catch (err) {
-      throw new AppError('BAD_USER_INPUT', `The ${what} s3://${source.bucket}/${source.key} ${describeRefusal(err, access)}.`);
+      throw new AppError(code, `The ${what} s3://${source.bucket}/${source.key} ${describeRefusal(err, access)}.`);
     }
   }
 
   private async readManifest(source: S3Object, now: number): Promise<DatasetEntryRecord[]> {
-    await this.options.buckets.fetch(source.bucket, source.key);
-    const path = this.options.buckets.path(source.bucket, source.key);
-    const access = { ...this.options.files, maxBytes: Math.max(this.options.files.maxBytes, MAX_MANIFEST_BYTES) };
-    let bytes: Buffer;
-    try {
-      bytes = await readAllowedFile(path, access);
-    } catch (err) {
-      throw new AppError('DATASET_INVALID', `The manifest s3://${source.bucket}/${source.key} ${describeRefusal(err, access)}.`);
-    }
-    return parseLines(bytes.toString('utf8'), dirname(path), now);
+    const bytes = await this.readObject(source, Math.max(this.options.files.maxBytes, MAX_MANIFEST_BYTES), 'manifest', 'DATASET_INVALID');
+    return parseLines(bytes.toString('utf8'), dirname(this.options.buckets.path(source.bucket, source.key)), now);
   }
 
   private assertWithinQuota(project: string, entries: number): void {
