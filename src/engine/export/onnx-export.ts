@@ -71,7 +71,7 @@ export async function exportModel(dir: string): Promise<ExportedModel> {
   g.output('is_anomalous', [1], BOOL);
   const seg = header.segmentation;
   if (seg && prototypes) {
-    classMap(g, queries, grid, prototypes, seg.classes.length);
+    classMap(g, queries, grid, prototypes);
     g.output('anomaly_class', [grid.height, grid.width], INT64);
   }
 

@@ -15,21 +15,24 @@ export interface Grid {
   width: number;
 }
 
+/**
+ * ||q - r||^2 - ||q||^2 = ||r||^2 - 2 r.q for every query column of `queries` ([dims, n]) and
+ * every row of `rows` ([count, dims]), as [n, count]: one Gemm against the rows stored transposed
+ * and scaled by -2 (scoring/knn.ts does the same). The query norm is constant per query, so a
+ * nearest row is found without it.
+ */
+function partialSquaredDistances(g: GraphBuilder, queries: string, rows: Float32Array, dims: number, name: string): string {
+  const count = rows.length / dims;
+  const scaledT = new Float32Array(rows.length);
+  for (let r = 0; r < count; r++) for (let k = 0; k < dims; k++) scaledT[k * count + r] = -2 * rows[r * dims + k];
+  const weights = g.floats(`${name}_t_times_minus_two`, [dims, count], scaledT);
+  return g.op('Gemm', [queries, weights, g.floats(`${name}_norms`, [1, count], squaredNorms(rows, dims))], { transA: 1 });
+}
+
 /** Patch features [1, C, gh, gw] -> nearest-bank distances [1, 1, gh, gw]. */
 export function nearestDistances(g: GraphBuilder, features: string, grid: Grid, bank: Float32Array): { distances: string; queries: string } {
-  const dims = grid.channels;
-  const size = bank.length / dims;
-  const queries = g.op('Reshape', [features, g.ints('cn', [dims, -1])]);
-  const scaledBankT = new Float32Array(bank.length);
-  for (let r = 0; r < size; r++) for (let k = 0; k < dims; k++) scaledBankT[k * size + r] = -2 * bank[r * dims + k];
-  const partial = g.op(
-    'Gemm',
-    [queries, g.floats('bank_t_times_minus_two', [dims, size], scaledBankT), g.floats('bank_norms', [1, size], squaredNorms(bank, dims))],
-    {
-      transA: 1,
-    },
-  );
-  const nearest = g.op('ReduceMin', [partial, g.ints('bank_axis', [1])], { keepdims: 0 });
+  const queries = g.op('Reshape', [features, g.ints('cn', [grid.channels, -1])]);
+  const nearest = g.op('ReduceMin', [partialSquaredDistances(g, queries, bank, grid.channels, 'bank'), g.ints('bank_axis', [1])], { keepdims: 0 });
   const qn = g.op('ReduceSumSquare', [queries, g.ints('channel_axis', [0])], { keepdims: 0 });
   const d = g.op('Sqrt', [g.op('Clip', [g.op('Add', [nearest, qn]), g.floats('zero', [], [0])])]);
   return { distances: g.op('Reshape', [d, g.ints('grid', [1, 1, grid.height, grid.width])]), queries };
@@ -64,17 +67,8 @@ export function judge(g: GraphBuilder, score: string, threshold: string, tempera
 }
 
 /** nearestClassPerCell: 1 + the nearest type prototype of each cell, [gh, gw] int64. */
-export function classMap(g: GraphBuilder, queries: string, grid: Grid, prototypes: Float32Array, classes: number): string {
-  const dims = grid.channels;
-  const scaledT = new Float32Array(prototypes.length);
-  for (let k = 0; k < classes; k++) for (let d = 0; d < dims; d++) scaledT[d * classes + k] = -2 * prototypes[k * dims + d];
-  const d2 = g.op(
-    'Gemm',
-    [queries, g.floats('prototypes_t_times_minus_two', [dims, classes], scaledT), g.floats('prototype_norms', [1, classes], squaredNorms(prototypes, dims))],
-    {
-      transA: 1,
-    },
-  );
+export function classMap(g: GraphBuilder, queries: string, grid: Grid, prototypes: Float32Array): string {
+  const d2 = partialSquaredDistances(g, queries, prototypes, grid.channels, 'prototypes');
   const nearest = g.op('Add', [g.op('ArgMin', [d2], { axis: 1, keepdims: 0, select_last_index: 0 }), g.ints('first_type', [1])]);
   return g.op('Reshape', [nearest, g.ints('class_grid', [grid.height, grid.width])], {}, 'anomaly_class');
 }
