@@ -29,7 +29,7 @@ import sharp from 'sharp';
 import { applyVariation, describe, sessionVariations } from '../src/engine/augment/variations';
 import { concatArrays } from '../src/engine/arrays';
 import { readDataset } from '../src/engine/dataset/folder';
-import { readMaskLabels } from '../src/engine/dataset/masks';
+import { entryMaskLabels } from '../src/engine/dataset/masks';
 import type { AnomalyClass, Dataset, DatasetEntry } from '../src/engine/dataset/types';
 import { AnomalyModel } from '../src/engine/detector';
 import { getExtractor } from '../src/engine/features/extractor';
@@ -139,11 +139,11 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
         pixScores.push(pixelMap(r.anomalyMap, model.header.input).data);
         pixLabels.push(
           e.mask
-            ? (await readMaskLabels(await readFile(e.mask), e.mask, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0))
+            ? (await entryMaskLabels(e, undefined, seg.classes, r.image, r.anomalyMap.roi, model.header.input)).map((v) => (v ? 1 : 0))
             : new Uint8Array(model.header.input.width * model.header.input.height),
         );
       }
-      if (seg && e.mask && r.mask) ious.push(await maskIou(r.mask.png, e.mask, seg.classes, r.image));
+      if (seg && e.mask && r.mask) ious.push(await maskIou(r.mask.png, e, seg.classes, r.image));
       if (e.label === 'normal') {
         for (const v of sessionVariations(shiftRng, { rotations: set.rotated, part: await foregroundBox(bytes) })) {
           const s = (await model.detect(await applyVariation(bytes, v))).score / model.header.threshold;
@@ -210,9 +210,9 @@ async function benchDataset(set: BenchSet, options: TrainOptions) {
 }
 
 /** IoU of the anomalous pixels in the mask a client receives and in the labelled mask. */
-async function maskIou(png: Buffer, labelPath: string, classes: AnomalyClass[], image: { width: number; height: number }): Promise<number> {
+async function maskIou(png: Buffer, entry: DatasetEntry, classes: AnomalyClass[], image: { width: number; height: number }): Promise<number> {
   const whole = { left: 0, top: 0, width: image.width, height: image.height };
-  const labels = await readMaskLabels(await readFile(labelPath), labelPath, classes, image, whole, image);
+  const labels = await entryMaskLabels(entry, undefined, classes, image, whole, image);
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let inter = 0;
   let union = 0;
